@@ -19,6 +19,7 @@
 //! assert_eq!(eng.bbo(xyz).unwrap().ask, Some((Price(101), Qty(6))));
 //! ```
 
+pub mod bench;
 pub mod engine;
 pub mod events;
 pub mod instrument;

@@ -1,0 +1,1 @@
+"""`venue bench`: latency and throughput of the engine (being written)."""
