@@ -1,0 +1,450 @@
+//! `venue._core.Engine`: the engine object as Python sees it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use venue_engine::bench::{Clock, LatencyHistogram};
+use venue_engine::{
+    Engine, Event, InstrumentId, InstrumentSpec, LevelView, OrderId, OrderMsg,
+    OrderView, ParticipantId, Price, Qty, Side, StpMode, TradingState, Ts, ALL_INSTRUMENTS,
+};
+
+use crate::buffer::RawBuffer;
+use crate::errors::{panic_message, to_py, BatchFormatError, ConfigError, InternalError};
+
+/// Per-message timing while `timing_start` is on.
+#[derive(Debug)]
+struct Timing {
+    clock: Clock,
+    hist: LatencyHistogram,
+    /// Clock reading at the previous single call's entry (0: none yet).
+    last_entry: u64,
+}
+
+/// The Rust matching engine. Events accumulate in an internal buffer until taken.
+#[pyclass(name = "Engine", module = "venue._core", subclass)]
+#[derive(Debug)]
+pub struct PyEngine {
+    inner: Engine,
+    /// Set when the engine panicked: its state can no longer be trusted.
+    poisoned: Option<String>,
+    timing: Option<Box<Timing>>,
+    /// Aligned copy of a batch whose buffer is not 8-byte aligned (kept for reuse).
+    scratch: Vec<OrderMsg>,
+}
+
+fn narrow<T: TryFrom<i64>>(v: i64, name: &str, what: &str) -> PyResult<T> {
+    T::try_from(v).map_err(|_| ConfigError::new_err(format!("{name}={v} is not a valid {what}")))
+}
+
+fn side_arg(v: i64) -> PyResult<Side> {
+    narrow::<u8>(v, "side", "side (0 buy, 1 sell)").and_then(|s| {
+        Side::from_u8(s).ok_or_else(|| ConfigError::new_err(format!("side={v} is not 0 or 1")))
+    })
+}
+
+fn order_dict<'py>(py: Python<'py>, o: &OrderView) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("order_id", o.order_id.0)?;
+    d.set_item("instrument", o.instrument.0)?;
+    d.set_item("participant", o.participant.0)?;
+    d.set_item("client_order_id", o.client_order_id.0)?;
+    d.set_item("side", o.side as u8)?;
+    d.set_item("price", o.price.0)?;
+    d.set_item("leaves", o.leaves.0)?;
+    d.set_item("displayed", o.displayed.0)?;
+    d.set_item("display_qty", o.display_qty.0)?;
+    d.set_item("tif", o.tif as u8)?;
+    d.set_item("flags", o.flags)?;
+    Ok(d)
+}
+
+impl PyEngine {
+    /// Runs `f` on the engine, turning a panic into `InternalError` and poisoning the engine.
+    #[inline]
+    fn with<T>(&mut self, f: impl FnOnce(&mut Engine) -> T) -> PyResult<T> {
+        if let Some(why) = &self.poisoned {
+            return Err(poisoned_err(why));
+        }
+        match catch_unwind(AssertUnwindSafe(|| f(&mut self.inner))) {
+            Ok(v) => Ok(v),
+            Err(p) => Err(self.poison(&*p)),
+        }
+    }
+
+    /// As `with`, for read-only queries.
+    #[inline]
+    fn read<T>(&self, f: impl FnOnce(&Engine) -> T) -> PyResult<T> {
+        if let Some(why) = &self.poisoned {
+            return Err(poisoned_err(why));
+        }
+        catch_unwind(AssertUnwindSafe(|| f(&self.inner)))
+            .map_err(|p| InternalError::new_err(format!("engine panicked: {}", panic_message(&*p))))
+    }
+
+    fn poison(&mut self, payload: &(dyn std::any::Any + Send)) -> PyErr {
+        let why = panic_message(payload);
+        self.poisoned = Some(why.clone());
+        InternalError::new_err(format!("engine panicked: {why}"))
+    }
+
+    /// One message from a single call; times the call-to-call interval when timing is on.
+    #[inline]
+    fn one(&mut self, msg: OrderMsg) -> PyResult<u64> {
+        if let Some(t) = self.timing.as_deref_mut() {
+            let now = t.clock.now();
+            if t.last_entry != 0 {
+                t.hist.record(t.clock.ticks_to_ns(now.wrapping_sub(t.last_entry)));
+            }
+            t.last_entry = now;
+        }
+        self.with(|e| e.process(&msg).0)
+    }
+
+    fn instrument_arg(&self, instrument: i64) -> PyResult<InstrumentId> {
+        let id = InstrumentId(narrow(instrument, "instrument", "instrument id")?);
+        if (id.0 as usize) < self.inner.instrument_count() {
+            Ok(id)
+        } else {
+            Err(to_py(venue_engine::EngineError::UnknownInstrument(id)))
+        }
+    }
+}
+
+fn poisoned_err(why: &str) -> PyErr {
+    InternalError::new_err(format!(
+        "this engine panicked earlier ({why}) and can no longer be used; create a new one"
+    ))
+}
+
+#[pymethods]
+impl PyEngine {
+    #[new]
+    #[pyo3(signature = (order_capacity = 65536, event_capacity = 65536))]
+    fn new(order_capacity: usize, event_capacity: usize) -> PyResult<Self> {
+        let inner = catch_unwind(|| Engine::with_capacity(order_capacity, event_capacity))
+            .map_err(|p| InternalError::new_err(format!("engine panicked: {}", panic_message(&*p))))?;
+        Ok(PyEngine {
+            inner,
+            poisoned: None,
+            timing: None,
+            scratch: Vec::new(),
+        })
+    }
+
+    #[pyo3(signature = (tick_size = 1, lot_size = 1, min_qty = 1, max_qty = 1_000_000_000))]
+    fn add_instrument(
+        &mut self,
+        tick_size: i64,
+        lot_size: i64,
+        min_qty: i64,
+        max_qty: i64,
+    ) -> PyResult<u32> {
+        let spec = InstrumentSpec {
+            tick_size: Price(tick_size),
+            lot_size: Qty(lot_size),
+            min_qty: Qty(min_qty),
+            max_qty: Qty(max_qty),
+        };
+        self.with(|e| e.add_instrument(spec))?
+            .map(|id| id.0)
+            .map_err(to_py)
+    }
+
+    fn instrument_count(&self) -> PyResult<usize> {
+        self.read(|e| e.instrument_count())
+    }
+
+    fn set_stp_mode(&mut self, participant: i64, mode: i64) -> PyResult<()> {
+        let p = ParticipantId(narrow(participant, "participant", "participant id")?);
+        let m = narrow::<u8>(mode, "mode", "StpMode")
+            .ok()
+            .and_then(StpMode::from_u8)
+            .ok_or_else(|| ConfigError::new_err(format!("mode={mode} is not a StpMode (0..=4)")))?;
+        self.with(|e| e.set_stp_mode(p, m))
+    }
+
+    fn set_trading_state(&mut self, instrument: i64, state: i64) -> PyResult<()> {
+        let id = self.instrument_arg(instrument)?;
+        let s = narrow::<u8>(state, "state", "TradingState")
+            .ok()
+            .and_then(TradingState::from_u8)
+            .ok_or_else(|| {
+                ConfigError::new_err(format!("state={state} is not a TradingState (0 or 1)"))
+            })?;
+        self.with(|e| e.set_trading_state(id, s))?.map_err(to_py)
+    }
+
+    fn trading_state(&self, instrument: i64) -> PyResult<u8> {
+        let id = self.instrument_arg(instrument)?;
+        Ok(self.read(|e| e.trading_state(id))?.map_or(0, |s| s as u8))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (ts, participant, instrument, side, price, qty, order_type = 0, tif = 0,
+                        flags = 0, display_qty = 0, client_order_id = 0))]
+    fn submit(
+        &mut self,
+        ts: i64,
+        participant: u32,
+        instrument: u32,
+        side: u8,
+        price: i64,
+        qty: i64,
+        order_type: u8,
+        tif: u8,
+        flags: u8,
+        display_qty: i64,
+        client_order_id: u64,
+    ) -> PyResult<u64> {
+        self.one(OrderMsg {
+            ts,
+            client_order_id,
+            price,
+            qty,
+            display_qty,
+            instrument,
+            participant,
+            side,
+            order_type,
+            tif,
+            flags,
+            ..OrderMsg::default()
+        })
+    }
+
+    fn cancel(&mut self, ts: i64, participant: u32, order_id: u64) -> PyResult<()> {
+        self.one(OrderMsg::cancel(
+            Ts(ts),
+            ParticipantId(participant),
+            OrderId(order_id),
+        ))
+        .map(drop)
+    }
+
+    fn reduce(&mut self, ts: i64, participant: u32, order_id: u64, qty: i64) -> PyResult<()> {
+        self.one(OrderMsg::reduce(
+            Ts(ts),
+            ParticipantId(participant),
+            OrderId(order_id),
+            Qty(qty),
+        ))
+        .map(drop)
+    }
+
+    fn replace(
+        &mut self,
+        ts: i64,
+        participant: u32,
+        order_id: u64,
+        price: i64,
+        qty: i64,
+    ) -> PyResult<()> {
+        self.one(OrderMsg::replace(
+            Ts(ts),
+            ParticipantId(participant),
+            OrderId(order_id),
+            Price(price),
+            Qty(qty),
+        ))
+        .map(drop)
+    }
+
+    #[pyo3(signature = (ts, participant, instrument = ALL_INSTRUMENTS.0))]
+    fn mass_cancel(&mut self, ts: i64, participant: u32, instrument: u32) -> PyResult<()> {
+        self.one(OrderMsg::mass_cancel(
+            Ts(ts),
+            ParticipantId(participant),
+            InstrumentId(instrument),
+        ))
+        .map(drop)
+    }
+
+    #[pyo3(signature = (ts, instrument = ALL_INSTRUMENTS.0))]
+    fn expire_day_orders(&mut self, ts: i64, instrument: u32) -> PyResult<()> {
+        let id = InstrumentId(instrument);
+        if id != ALL_INSTRUMENTS {
+            self.instrument_arg(i64::from(instrument))?;
+        }
+        self.with(|e| e.expire_day_orders(Ts(ts), id))
+    }
+
+    /// Processes a C-contiguous buffer of 64-byte order records with the GIL released;
+    /// returns how many events the batch produced.
+    fn process_buffer(&mut self, py: Python<'_>, orders: &Bound<'_, PyAny>) -> PyResult<usize> {
+        if let Some(why) = &self.poisoned {
+            return Err(poisoned_err(why));
+        }
+        let raw = RawBuffer::get(orders)?;
+        let bytes = raw.bytes();
+        let size = core::mem::size_of::<OrderMsg>();
+        if bytes.len() % size != 0 {
+            return Err(BatchFormatError::new_err(format!(
+                "the batch holds {} bytes, not a whole number of {size}-byte order records \
+                 (use venue.ORDER_DTYPE)",
+                bytes.len()
+            )));
+        }
+        let n = bytes.len() / size;
+        let aligned = bytes.as_ptr().align_offset(core::mem::align_of::<OrderMsg>()) == 0;
+        let msgs: &[OrderMsg] = if n == 0 {
+            &[]
+        } else if aligned {
+            // SAFETY: the buffer holds n * 64 readable bytes, is aligned for OrderMsg, and
+            // every bit pattern is a valid OrderMsg (plain integers). It stays borrowed, and
+            // not mutated by us, while `raw` lives.
+            unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const OrderMsg, n) }
+        } else {
+            self.scratch.clear();
+            self.scratch.extend(bytes.chunks_exact(size).map(|c| {
+                // SAFETY: c is exactly 64 bytes; read_unaligned copies them into a valid OrderMsg.
+                unsafe { std::ptr::read_unaligned(c.as_ptr() as *const OrderMsg) }
+            }));
+            &self.scratch
+        };
+        let before = self.inner.events().len();
+        let engine = &mut self.inner;
+        let timing = self.timing.as_deref_mut();
+        let result = py.detach(|| {
+            catch_unwind(AssertUnwindSafe(|| match timing {
+                None => engine.process_batch(msgs),
+                Some(t) => {
+                    for m in msgs {
+                        let t0 = t.clock.now();
+                        engine.process(m);
+                        let t1 = t.clock.now();
+                        t.hist.record(t.clock.ticks_to_ns(t1.wrapping_sub(t0)));
+                    }
+                }
+            }))
+        });
+        drop(raw);
+        match result {
+            Ok(()) => Ok(self.inner.events().len() - before),
+            Err(p) => Err(self.poison(&*p)),
+        }
+    }
+
+    /// Drains the event buffer: 80-byte records laid out as EVENT_LAYOUT.
+    fn take_events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        if let Some(why) = &self.poisoned {
+            return Err(poisoned_err(why));
+        }
+        let events: &[Event] = self.inner.events();
+        // SAFETY: Event is #[repr(C)] plain integers with no implicit padding (80 bytes, all
+        // fields written), so its memory is initialised bytes.
+        let bytes = unsafe {
+            std::slice::from_raw_parts(
+                events.as_ptr() as *const u8,
+                std::mem::size_of_val(events),
+            )
+        };
+        let out = PyBytes::new(py, bytes);
+        self.with(|e| e.clear_events())?;
+        Ok(out)
+    }
+
+    fn pending_events(&self) -> PyResult<usize> {
+        self.read(|e| e.events().len())
+    }
+
+    fn bbo(&self, instrument: i64) -> PyResult<(Option<i64>, i64, Option<i64>, i64)> {
+        let id = self.instrument_arg(instrument)?;
+        let b = self.read(|e| e.bbo(id))?.unwrap_or_default();
+        Ok((
+            b.bid.map(|(p, _)| p.0),
+            b.bid.map_or(0, |(_, q)| q.0),
+            b.ask.map(|(p, _)| p.0),
+            b.ask.map_or(0, |(_, q)| q.0),
+        ))
+    }
+
+    fn depth(&self, instrument: i64, side: i64, n: usize) -> PyResult<Vec<(i64, i64, u32)>> {
+        let id = self.instrument_arg(instrument)?;
+        let side = side_arg(side)?;
+        let mut out: Vec<LevelView> = Vec::new();
+        self.read(|e| e.depth(id, side, n, &mut out))?;
+        Ok(out.iter().map(|l| (l.price.0, l.qty.0, l.orders)).collect())
+    }
+
+    fn queue(
+        &self,
+        instrument: i64,
+        side: i64,
+        price: i64,
+    ) -> PyResult<Vec<(u64, u32, u64, i64, i64)>> {
+        let id = self.instrument_arg(instrument)?;
+        let side = side_arg(side)?;
+        let mut out: Vec<OrderView> = Vec::new();
+        self.read(|e| e.queue(id, side, Price(price), &mut out))?;
+        Ok(out
+            .iter()
+            .map(|o| {
+                (
+                    o.order_id.0,
+                    o.participant.0,
+                    o.client_order_id.0,
+                    o.displayed.0,
+                    o.leaves.0,
+                )
+            })
+            .collect())
+    }
+
+    fn order<'py>(&self, py: Python<'py>, order_id: u64) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.read(|e| e.order(OrderId(order_id)))?
+            .map(|o| order_dict(py, &o))
+            .transpose()
+    }
+
+    fn live_orders(&self) -> PyResult<usize> {
+        self.read(|e| e.live_orders())
+    }
+
+    fn next_seq(&self) -> PyResult<u64> {
+        self.read(|e| e.next_seq().0)
+    }
+
+    fn next_order_id(&self) -> PyResult<u64> {
+        self.read(|e| e.next_order_id().0)
+    }
+
+    fn state_hash(&self) -> PyResult<u64> {
+        self.read(|e| e.state_hash())
+    }
+
+    /// Starts timing every message (see the stub for what is timed).
+    fn timing_start(&mut self) -> PyResult<()> {
+        let (clock, hist) = catch_unwind(|| (Clock::new(), LatencyHistogram::new()))
+            .map_err(|p| InternalError::new_err(format!("timer panicked: {}", panic_message(&*p))))?;
+        self.timing = Some(Box::new(Timing {
+            clock,
+            hist,
+            last_entry: 0,
+        }));
+        Ok(())
+    }
+
+    /// Stops timing; returns count, p50, p90, p99, p999, p9999 and max in ns.
+    fn timing_stop<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let t = self
+            .timing
+            .take()
+            .ok_or_else(|| ConfigError::new_err("timing_stop() without timing_start()"))?;
+        let h = &t.hist;
+        let d = PyDict::new(py);
+        d.set_item("count", h.count())?;
+        for (key, q) in [
+            ("p50", 0.5),
+            ("p90", 0.9),
+            ("p99", 0.99),
+            ("p999", 0.999),
+            ("p9999", 0.9999),
+        ] {
+            d.set_item(key, h.quantile(q))?;
+        }
+        d.set_item("max", h.max())?;
+        Ok(d)
+    }
+}
