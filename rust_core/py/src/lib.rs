@@ -10,6 +10,7 @@ mod bench;
 mod buffer;
 mod engine;
 mod errors;
+mod strategy;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -23,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(py, m)?;
     m.add_class::<engine::PyEngine>()?;
     bench::register(m)?;
+    strategy::register(m)?;
     Ok(())
 }

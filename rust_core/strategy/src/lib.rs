@@ -1,0 +1,3 @@
+//! # venue-strategy
+//!
+//! Fast strategy components fed from engine events (being written).
