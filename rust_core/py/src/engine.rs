@@ -38,6 +38,22 @@ fn narrow<T: TryFrom<i64>>(v: i64, name: &str, what: &str) -> PyResult<T> {
     T::try_from(v).map_err(|_| ConfigError::new_err(format!("{name}={v} is not a valid {what}")))
 }
 
+/// Extracts an integer argument, naming it when it does not fit (instead of a bare
+/// OverflowError/TypeError from the automatic conversion).
+#[inline]
+fn arg<'py, T>(v: &Bound<'py, PyAny>, name: &str, what: &str) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py>,
+{
+    v.extract::<T>().map_err(|_| {
+        ConfigError::new_err(format!("{name}={} is not a valid {what}", repr(v)))
+    })
+}
+
+fn repr(v: &Bound<'_, PyAny>) -> String {
+    v.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())
+}
+
 fn side_arg(v: i64) -> PyResult<Side> {
     narrow::<u8>(v, "side", "side (0 buy, 1 sell)").and_then(|s| {
         Side::from_u8(s).ok_or_else(|| ConfigError::new_err(format!("side={v} is not 0 or 1")))
@@ -182,91 +198,115 @@ impl PyEngine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (ts, participant, instrument, side, price, qty, order_type = 0, tif = 0,
-                        flags = 0, display_qty = 0, client_order_id = 0))]
+    #[pyo3(signature = (ts, participant, instrument, side, price, qty, order_type = None, tif = None,
+                        flags = None, display_qty = 0, client_order_id = None))]
     fn submit(
         &mut self,
         ts: i64,
-        participant: u32,
-        instrument: u32,
-        side: u8,
+        participant: &Bound<'_, PyAny>,
+        instrument: &Bound<'_, PyAny>,
+        side: &Bound<'_, PyAny>,
         price: i64,
         qty: i64,
-        order_type: u8,
-        tif: u8,
-        flags: u8,
+        order_type: Option<&Bound<'_, PyAny>>,
+        tif: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
         display_qty: i64,
-        client_order_id: u64,
+        client_order_id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
+        let code = |v: Option<&Bound<'_, PyAny>>, name: &str| -> PyResult<u8> {
+            v.map_or(Ok(0), |v| arg(v, name, "code (0..=255)"))
+        };
         self.one(OrderMsg {
             ts,
-            client_order_id,
+            client_order_id: client_order_id.map_or(Ok(0), |v| {
+                arg(v, "client_order_id", "client order id (0..2**64)")
+            })?,
             price,
             qty,
             display_qty,
-            instrument,
-            participant,
-            side,
-            order_type,
-            tif,
-            flags,
+            instrument: arg(instrument, "instrument", "instrument id (0..2**32)")?,
+            participant: arg(participant, "participant", "participant id (0..2**32)")?,
+            side: arg(side, "side", "side code (0..=255)")?,
+            order_type: code(order_type, "order_type")?,
+            tif: code(tif, "tif")?,
+            flags: code(flags, "flags")?,
             ..OrderMsg::default()
         })
     }
 
-    fn cancel(&mut self, ts: i64, participant: u32, order_id: u64) -> PyResult<()> {
-        self.one(OrderMsg::cancel(
+    fn cancel(
+        &mut self,
+        ts: i64,
+        participant: &Bound<'_, PyAny>,
+        order_id: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let msg = OrderMsg::cancel(
             Ts(ts),
-            ParticipantId(participant),
-            OrderId(order_id),
-        ))
-        .map(drop)
+            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
+        );
+        self.one(msg).map(drop)
     }
 
-    fn reduce(&mut self, ts: i64, participant: u32, order_id: u64, qty: i64) -> PyResult<()> {
-        self.one(OrderMsg::reduce(
+    fn reduce(
+        &mut self,
+        ts: i64,
+        participant: &Bound<'_, PyAny>,
+        order_id: &Bound<'_, PyAny>,
+        qty: i64,
+    ) -> PyResult<()> {
+        let msg = OrderMsg::reduce(
             Ts(ts),
-            ParticipantId(participant),
-            OrderId(order_id),
+            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
             Qty(qty),
-        ))
-        .map(drop)
+        );
+        self.one(msg).map(drop)
     }
 
     fn replace(
         &mut self,
         ts: i64,
-        participant: u32,
-        order_id: u64,
+        participant: &Bound<'_, PyAny>,
+        order_id: &Bound<'_, PyAny>,
         price: i64,
         qty: i64,
     ) -> PyResult<()> {
-        self.one(OrderMsg::replace(
+        let msg = OrderMsg::replace(
             Ts(ts),
-            ParticipantId(participant),
-            OrderId(order_id),
+            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
             Price(price),
             Qty(qty),
-        ))
-        .map(drop)
+        );
+        self.one(msg).map(drop)
     }
 
-    #[pyo3(signature = (ts, participant, instrument = ALL_INSTRUMENTS.0))]
-    fn mass_cancel(&mut self, ts: i64, participant: u32, instrument: u32) -> PyResult<()> {
-        self.one(OrderMsg::mass_cancel(
+    #[pyo3(signature = (ts, participant, instrument = None))]
+    fn mass_cancel(
+        &mut self,
+        ts: i64,
+        participant: &Bound<'_, PyAny>,
+        instrument: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let msg = OrderMsg::mass_cancel(
             Ts(ts),
-            ParticipantId(participant),
-            InstrumentId(instrument),
-        ))
-        .map(drop)
+            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            InstrumentId(instrument.map_or(Ok(ALL_INSTRUMENTS.0), |v| {
+                arg(v, "instrument", "instrument id (0..2**32)")
+            })?),
+        );
+        self.one(msg).map(drop)
     }
 
-    #[pyo3(signature = (ts, instrument = ALL_INSTRUMENTS.0))]
-    fn expire_day_orders(&mut self, ts: i64, instrument: u32) -> PyResult<()> {
-        let id = InstrumentId(instrument);
-        if id != ALL_INSTRUMENTS {
-            self.instrument_arg(i64::from(instrument))?;
-        }
+    #[pyo3(signature = (ts, instrument = ALL_INSTRUMENTS.0 as i64))]
+    fn expire_day_orders(&mut self, ts: i64, instrument: i64) -> PyResult<()> {
+        let id = if instrument == i64::from(ALL_INSTRUMENTS.0) {
+            ALL_INSTRUMENTS
+        } else {
+            self.instrument_arg(instrument)?
+        };
         self.with(|e| e.expire_day_orders(Ts(ts), id))
     }
 
