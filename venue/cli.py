@@ -17,10 +17,12 @@ app = typer.Typer(
 
 def _register() -> None:
     from venue.bench.cli import bench
+    from venue.gateway.cli import serve_command
     from venue.testing.cli import fuzz
 
     app.command("bench")(bench)
     app.command("fuzz")(fuzz)
+    app.command("serve")(serve_command)
 
 
 _register()
