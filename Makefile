@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 LOCK   := flock $(VENV)/.build.lock
 
-.PHONY: setup develop demo test test-rust test-py lint fmt bench fuzz clean
+.PHONY: setup develop demo engine-demo test test-rust test-py lint fmt bench fuzz clean
 
 $(VENV)/.deps: pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,7 +21,12 @@ develop: $(VENV)/.deps
 	$(LOCK) env VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(VENV)/bin:$$PATH \
 		$(VENV)/bin/maturin develop --release -q
 
+# The main job: the quickstart scenario (a small market, a few seconds).
 demo: develop
+	$(VENV)/bin/venue run scenarios/quickstart.yaml
+
+# A tour of the engine alone: trades, an iceberg, STP and a reject, printed as tables.
+engine-demo: develop
 	$(PY) -m venue.demo
 
 test: test-rust test-py

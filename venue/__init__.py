@@ -50,6 +50,16 @@ from venue.errors import (
 
 __version__: str = _core.VERSION
 
+
+def __getattr__(name: str):
+    # `venue.run` and `venue.RunResult` load the simulator (and pyarrow) only when asked for.
+    if name in ("run", "RunResult"):
+        from venue import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module 'venue' has no attribute {name!r}")
+
+
 __all__ = [
     "ALL_INSTRUMENTS",
     "EVENT_DTYPE",
@@ -70,6 +80,7 @@ __all__ = [
     "OrderType",
     "QueueEntry",
     "Reason",
+    "RunResult",
     "Side",
     "StpMode",
     "Tif",
@@ -80,4 +91,5 @@ __all__ = [
     "as_order_array",
     "describe_events",
     "orders",
+    "run",
 ]

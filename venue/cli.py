@@ -18,8 +18,10 @@ app = typer.Typer(
 def _register() -> None:
     from venue.bench.cli import bench
     from venue.gateway.cli import serve_command
+    from venue.sim.cli import run_command
     from venue.testing.cli import fuzz
 
+    app.command("run")(run_command)
     app.command("bench")(bench)
     app.command("fuzz")(fuzz)
     app.command("serve")(serve_command)
