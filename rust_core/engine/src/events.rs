@@ -236,7 +236,11 @@ pub const ORDER_MSG_LAYOUT: &[(&str, usize, &str)] = &[
         core::mem::offset_of!(OrderMsg, display_qty),
         "<i8",
     ),
-    ("instrument", core::mem::offset_of!(OrderMsg, instrument), "<u4"),
+    (
+        "instrument",
+        core::mem::offset_of!(OrderMsg, instrument),
+        "<u4",
+    ),
     (
         "participant",
         core::mem::offset_of!(OrderMsg, participant),
@@ -244,7 +248,11 @@ pub const ORDER_MSG_LAYOUT: &[(&str, usize, &str)] = &[
     ),
     ("action", core::mem::offset_of!(OrderMsg, action), "u1"),
     ("side", core::mem::offset_of!(OrderMsg, side), "u1"),
-    ("order_type", core::mem::offset_of!(OrderMsg, order_type), "u1"),
+    (
+        "order_type",
+        core::mem::offset_of!(OrderMsg, order_type),
+        "u1",
+    ),
     ("tif", core::mem::offset_of!(OrderMsg, tif), "u1"),
     ("flags", core::mem::offset_of!(OrderMsg, flags), "u1"),
 ];
@@ -267,8 +275,16 @@ pub const EVENT_LAYOUT: &[(&str, usize, &str)] = &[
         core::mem::offset_of!(Event, maker_order_id),
         "<u8",
     ),
-    ("instrument", core::mem::offset_of!(Event, instrument), "<u4"),
-    ("participant", core::mem::offset_of!(Event, participant), "<u4"),
+    (
+        "instrument",
+        core::mem::offset_of!(Event, instrument),
+        "<u4",
+    ),
+    (
+        "participant",
+        core::mem::offset_of!(Event, participant),
+        "<u4",
+    ),
     (
         "maker_participant",
         core::mem::offset_of!(Event, maker_participant),

@@ -20,10 +20,19 @@
 //! ```
 
 pub mod bench;
+mod book;
 pub mod engine;
 pub mod events;
+mod hash;
+mod index;
 pub mod instrument;
+mod matching;
+mod order;
+mod prefetch;
+mod risk;
+mod sink;
 pub mod types;
+mod validate;
 
 pub use engine::{Bbo, Engine, EngineError, LevelView, OrderView};
 pub use events::{Event, OrderMsg, EVENT_LAYOUT, ORDER_MSG_LAYOUT};
