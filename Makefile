@@ -32,7 +32,7 @@ engine-demo: develop
 test: test-rust test-py
 
 test-rust:
-	cargo test -p venue-engine --release
+	cargo test --release -p venue-engine -p venue-strategy -p venue-replay
 
 test-py: develop
 	$(PY) -m pytest tests

@@ -29,6 +29,9 @@ class BatchFormatError(VenueError):
 class InternalError(VenueError):
     """The engine panicked; the engine object is unusable from then on."""
 
+class ReplayError(VenueError):
+    """A market-data file cannot be replayed (names the file, line or offset, and problem)."""
+
 class StrategyError(VenueError):
     """A strategy component (model, copula table, indicators) cannot be used."""
 

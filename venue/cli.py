@@ -18,6 +18,7 @@ app = typer.Typer(
 def _register() -> None:
     from venue.bench.cli import bench
     from venue.gateway.cli import serve_command
+    from venue.replay.cli import replay_app
     from venue.sim.cli import run_command
     from venue.testing.cli import fuzz
 
@@ -25,6 +26,7 @@ def _register() -> None:
     app.command("bench")(bench)
     app.command("fuzz")(fuzz)
     app.command("serve")(serve_command)
+    app.add_typer(replay_app, name="replay")
 
 
 _register()

@@ -9,6 +9,8 @@ not an error but a REJECTED event with a `Reason`.
   exist (an unknown instrument inside an order message is a REJECTED event instead).
 - `BatchFormatError`: a batch of orders is malformed; the message names the field.
 - `InternalError`: the engine panicked; the engine object is unusable from then on.
+- `ReplayError`: a market-data file that cannot be replayed; the message names the file, the
+  line (or byte offset) and the problem.
 - `StrategyError` and its subclasses `ModelError`, `FeatureMismatchError`,
   `CopulaTableError`, `PairMismatchError`: a model or copula table that cannot be used
   (wrong features, wrong pair, corrupt file).
@@ -27,6 +29,7 @@ from venue._core import (
     InternalError,
     ModelError,
     PairMismatchError,
+    ReplayError,
     StrategyError,
     UnknownInstrumentError,
     VenueError,
@@ -40,6 +43,7 @@ __all__ = [
     "InternalError",
     "ModelError",
     "PairMismatchError",
+    "ReplayError",
     "StrategyError",
     "UnknownInstrumentError",
     "VenueError",

@@ -142,8 +142,8 @@ pub struct OrderView {
 /// ```
 #[derive(Debug)]
 pub struct Engine {
-    books: Vec<Book>,
-    core: Core,
+    pub(crate) books: Vec<Book>,
+    pub(crate) core: Core,
 }
 
 /// Everything but the books, so that matching can borrow one book and this at once.

@@ -23,6 +23,7 @@ pub mod bench;
 mod book;
 pub mod engine;
 pub mod events;
+mod feed;
 mod hash;
 mod index;
 pub mod instrument;
@@ -36,5 +37,6 @@ mod validate;
 
 pub use engine::{Bbo, Engine, EngineError, LevelView, OrderView};
 pub use events::{Event, OrderMsg, EVENT_LAYOUT, ORDER_MSG_LAYOUT};
+pub use feed::{FeedError, ANONYMOUS};
 pub use instrument::InstrumentSpec;
 pub use types::*;

@@ -432,12 +432,7 @@ impl PyEngine {
         Ok(out.iter().map(|l| (l.price.0, l.qty.0, l.orders)).collect())
     }
 
-    fn queue(
-        &self,
-        instrument: i64,
-        side: i64,
-        price: i64,
-    ) -> PyResult<Vec<QueueEntry>> {
+    fn queue(&self, instrument: i64, side: i64, price: i64) -> PyResult<Vec<QueueEntry>> {
         let id = self.instrument_arg(instrument)?;
         let side = side_arg(side)?;
         let mut out: Vec<OrderView> = Vec::new();

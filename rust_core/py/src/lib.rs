@@ -10,6 +10,7 @@ mod bench;
 mod buffer;
 mod engine;
 mod errors;
+mod replay;
 mod strategy;
 
 #[pymodule]
@@ -25,5 +26,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<engine::PyEngine>()?;
     bench::register(m)?;
     strategy::register(m)?;
+    replay::register(m)?;
     Ok(())
 }
