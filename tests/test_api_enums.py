@@ -64,7 +64,7 @@ def test_enum_codes_match_semantics(doc_name: str, enum: type[IntEnum]) -> None:
 
 def test_reason_codes_match_semantics_table() -> None:
     documented = _reason_table()
-    assert len(documented) == 24
+    assert len(documented) == 34
     assert _members(Reason) == documented
 
 

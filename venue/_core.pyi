@@ -6,6 +6,7 @@ from `venue` work). Semantics: docs/SEMANTICS.md.
 """
 
 from collections.abc import Buffer
+from typing import Any
 
 VERSION: str
 ALL_INSTRUMENTS: int
@@ -104,6 +105,53 @@ class Engine:
     def next_seq(self) -> int: ...
     def next_order_id(self) -> int: ...
     def state_hash(self) -> int: ...
+
+    # ---- risk controls (docs/SEMANTICS.md "Risk controls"; venue/risk.py is the friendly API)
+    def set_risk_limits(
+        self,
+        participant: int,
+        instrument: int,
+        max_order_qty: int,
+        max_order_notional: int,
+        max_position: int,
+        credit_limit: int,
+        restricted: bool,
+    ) -> None: ...
+    def set_risk_controls(
+        self,
+        participant: int,
+        throttle_rate: int,
+        throttle_burst: int,
+        unique_client_ids: bool,
+        loss_limit: int,
+        max_breaches: int,
+    ) -> None: ...
+    def set_collar(
+        self, instrument: int, reference: int, reference_price: int, unit: int, width: int
+    ) -> None: ...
+    def set_price_band(
+        self,
+        instrument: int,
+        reference: int,
+        reference_price: int,
+        unit: int,
+        width: int,
+        limit_ns: int,
+        pause_ns: int,
+    ) -> None: ...
+    def kill(self, ts: int, participant: int) -> None: ...
+    def reset_kill(self, participant: int) -> None: ...
+    def is_killed(self, participant: int) -> bool: ...
+    def halt(self, ts: int, instrument: int, until: int = 0) -> None: ...
+    def resume(self, ts: int, instrument: int) -> None: ...
+    def advance_time(self, ts: int) -> None: ...
+    def risk_position(
+        self, participant: int, instrument: int
+    ) -> tuple[int, int, int, int, int, int]: ...
+    def risk_pnl(self, participant: int) -> int: ...
+    def price_band(self, instrument: int) -> tuple[int, int] | None: ...
+    def risk_enabled(self) -> bool: ...
+    def risk_stats(self) -> dict[str, Any]: ...
 
     # Measurement (venue bench). While on, every message is timed inside Rust: in a batch,
     # each message's processing; in one-call-per-message use, the time from one call's entry

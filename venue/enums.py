@@ -106,12 +106,17 @@ class EventKind(IntEnum):
     BOOK_ADD = 5
     BOOK_MODIFY = 6
     BOOK_DELETE = 7
+    TRADING_STATE = 8
+    """An instrument's trading state changed: `qty` is the new `TradingState`, `reason` the
+    cause (NONE for an API or scheduled halt/resume, PRICE_BAND for a band pause), `leaves` the
+    time the halt ends (0 if open-ended)."""
 
 
 class Reason(IntEnum):
     """Why an order was rejected or cancelled (one code space; 0 on every other event).
 
-    Codes 1 to 17 are rejects, 32 to 37 cancels; 64 and up are reserved for pre-trade risk.
+    Codes 1 to 17 are rejects, 32 to 37 cancels; 64 to 73 are risk controls (docs/RISK.md):
+    rejects, and cancels for KILL_SWITCH and PRICE_BAND.
     """
 
     NONE = 0
@@ -138,3 +143,13 @@ class Reason(IntEnum):
     SELF_TRADE = 35
     MASS_CANCEL = 36
     EXPIRED = 37
+    RISK_MAX_ORDER_QTY = 64
+    RISK_MAX_ORDER_NOTIONAL = 65
+    RISK_PRICE_COLLAR = 66
+    RISK_MAX_POSITION = 67
+    RISK_CREDIT_LIMIT = 68
+    RISK_THROTTLE = 69
+    RISK_CLIENT_ID_REUSED = 70
+    RISK_RESTRICTED = 71
+    KILL_SWITCH = 72
+    PRICE_BAND = 73

@@ -76,6 +76,10 @@ def run(
         raise ValueError(f"run: seed must be >= 0, got {seed}")
 
     sim = Simulation(sc, seed=seed, engine=engine)
+    if sc.risk is not None:
+        from venue.scenario.risk import apply_risk
+
+        apply_risk(sim)
     if quiet:
         sim.run()
     else:
@@ -280,6 +284,11 @@ def build_summary(sim: Simulation, tables: dict[str, pa.Table]) -> dict[str, Any
     engine_version = (
         "reference" if type(sim.engine).__name__ == "ReferenceEngine" else venue.__version__
     )
+    extra: dict[str, Any] = {}
+    if sc.risk is not None:
+        from venue.risk import risk_summary
+
+        extra["risk"] = risk_summary(sim.engine, {a.agent_id: a.name for a in sim.agents})
     return {
         "scenario": sc.name,
         "seed": sim.seed,
@@ -314,6 +323,7 @@ def build_summary(sim: Simulation, tables: dict[str, pa.Table]) -> dict[str, Any
             "run_seconds": round(sim.run_seconds, 4),
         },
         "peak_rss_mb": _peak_rss_mb(),
+        **extra,
     }
 
 

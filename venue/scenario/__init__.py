@@ -94,6 +94,7 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
         latency=values["latency"],
         agents=tuple(values["agents"]),
         outputs=values["outputs"],
+        risk=values["risk"],
         source=file,
         text=text,
     )

@@ -14,6 +14,16 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from venue.scenario.risk import (
+    ACCOUNT_LIMITS,
+    BAND,
+    COLLAR,
+    HALT,
+    INSTRUMENT_RISK,
+    PARTICIPANT_RISK,
+    RISK,
+    check_risk,
+)
 from venue.scenario.types import (
     INVALID,
     REQUIRED,
@@ -133,6 +143,7 @@ class Scenario:
     source: str = "<string>"
     text: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    risk: Any = None  # a venue.scenario.risk.RiskSpec, or None
 
     def agent_count(self) -> int:
         """Number of agents over all populations."""
@@ -561,6 +572,7 @@ def _check_scenario(v: dict[str, Any], node: YNode, path: str, ctx: Ctx) -> None
                 f"agent type {g.type!r} observes the fundamental value, but instrument "
                 f"{symbol!r} has no 'fundamental'",
             )
+    check_risk(v, node, ctx)
     names = {g.name for g in groups}
     latency: LatencySpec = v["latency"]
     lat_node = node.items["latency"][1] if "latency" in node.items else node
@@ -644,6 +656,7 @@ SCENARIO = Record(
         Field("latency", LATENCY, LatencySpec(), LATENCY.doc),
         Field("agents", _AgentGroups(), REQUIRED, AGENT_GROUP.doc),
         Field("outputs", OUTPUTS, Outputs(), OUTPUTS.doc),
+        Field("risk", RISK, None, RISK.doc),
     ],
     doc="A scenario file.",
     check=_check_scenario,
@@ -714,6 +727,13 @@ def markdown_reference() -> str:
         ("`latency.pairs[]`", PAIR),
         ("`agents[]`", AGENT_GROUP),
         ("`outputs`", OUTPUTS),
+        ("`risk`", RISK),
+        ("`risk.defaults`, `risk.groups.<population>`", PARTICIPANT_RISK),
+        ("`risk.groups.<population>.instruments.<symbol>`", ACCOUNT_LIMITS),
+        ("`risk.instruments.<symbol>`", INSTRUMENT_RISK),
+        ("`risk.instruments.<symbol>.collar`", COLLAR),
+        ("`risk.instruments.<symbol>.band`", BAND),
+        ("`risk.halts[]`", HALT),
     ):
         parts.append(f"### {title}\n\n{rec.doc}\n\n{record_table(rec)}\n")
     for name in sorted(REGISTRY):

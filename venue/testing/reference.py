@@ -5,9 +5,8 @@ and offers the same calls as `venue._core.Engine` (submit, cancel, reduce, repla
 mass_cancel, expire_day_orders, process_buffer, take_events, the queries, state_hash), so that
 the differential fuzzer can drive both with the same operations and compare the results.
 Clarity over speed: every book walk is a linear scan, every level a Python list in priority
-order. The risk controls of SEMANTICS.md ("Risk controls": limits, throttles, kill switch,
-price bands, halts with TRADING_STATE events) are not modelled: the model is the engine with no
-risk configuration, which the contract says "behaves exactly as above".
+order. The risk controls (SEMANTICS.md "Risk controls") are modelled too, as independently as
+possible: open quantities are read from the book itself rather than folded from events.
 
 Events come out of :meth:`ReferenceEngine.take_events` as 80-byte records laid out as the
 engine's ``EVENT_LAYOUT``, byte for byte what the engine produces; :meth:`events` gives them
@@ -96,7 +95,7 @@ EVENT_KIND_NAMES = (
     "BOOK_ADD",
     "BOOK_MODIFY",
     "BOOK_DELETE",
-    "TRADING_STATE",  # risk controls (halts, price bands): not modelled, never emitted here
+    "TRADING_STATE",
 )
 REASON_NAMES = {
     0: "NONE",
@@ -123,8 +122,7 @@ REASON_NAMES = {
     35: "SELF_TRADE",
     36: "MASS_CANCEL",
     37: "EXPIRED",
-    # Risk controls (SEMANTICS.md "Risk controls"): names only, for reports; the model
-    # implements the engine with no risk configuration.
+    # Risk controls (SEMANTICS.md "Risk controls").
     64: "RISK_MAX_ORDER_QTY",
     65: "RISK_MAX_ORDER_NOTIONAL",
     66: "RISK_PRICE_COLLAR",
@@ -343,6 +341,102 @@ class Instrument:
         return prices[0] if prices else None
 
 
+# ---------------------------------------------------------------------------------------------
+# Risk controls (SEMANTICS.md, "Risk controls"): codes, configuration, state
+# ---------------------------------------------------------------------------------------------
+TRADING_STATE = 8
+RISK_MAX_ORDER_QTY = 64
+RISK_MAX_ORDER_NOTIONAL = 65
+RISK_PRICE_COLLAR = 66
+RISK_MAX_POSITION = 67
+RISK_CREDIT_LIMIT = 68
+RISK_THROTTLE = 69
+RISK_CLIENT_ID_REUSED = 70
+RISK_RESTRICTED = 71
+KILL_SWITCH = 72
+PRICE_BAND = 73
+NO_LIMIT = _I64_MAX
+REF_LAST_TRADE, REF_MID, REF_FIXED = 0, 1, 2
+UNIT_TICKS, UNIT_BPS = 0, 1
+_NS = 1_000_000_000
+
+
+@dataclass
+class RiskLimits:
+    """Per-account limits (participant x instrument)."""
+
+    max_order_qty: int = NO_LIMIT
+    max_order_notional: int = NO_LIMIT
+    max_position: int = NO_LIMIT
+    credit_limit: int = NO_LIMIT
+    restricted: bool = False
+
+
+@dataclass
+class RiskControls:
+    """Per-participant controls; `throttle` is (rate per second, burst) or None."""
+
+    throttle: tuple[int, int] | None = None
+    unique_client_ids: bool = False
+    loss_limit: int = NO_LIMIT
+    max_breaches: int = NO_LIMIT
+
+
+@dataclass
+class Bucket:
+    """The token bucket, in token-nanoseconds."""
+
+    rate: int
+    burst: int
+    level: int
+    last: int | None = None
+
+    def available(self, ts: int) -> bool:
+        if self.last is None:
+            self.last = ts
+        elif ts > self.last:
+            self.level = min(self.burst * _NS, self.level + (ts - self.last) * self.rate)
+            self.last = ts
+        return self.level >= _NS
+
+
+@dataclass
+class Account:
+    """Fill-driven state of one participant on one instrument (open orders are read from the
+    book itself)."""
+
+    position: int = 0
+    cash: int = 0
+    max_abs_position: int = 0
+
+
+@dataclass
+class InstrumentRisk:
+    """Collar, band, mark and timers of one instrument."""
+
+    collar: tuple[int, int, int, int] | None = None  # (reference, price, unit, width)
+    band: tuple[int, int, int, int, int, int] | None = None  # + (limit_ns, pause_ns)
+    mark: int = 0
+    anchor: int = 0
+    limit_since: int | None = None
+    halted_until: int | None = None
+    paused: bool = False
+
+
+def _distance(unit: int, width: int, reference: int, tick: int) -> int:
+    return width * tick if unit == UNIT_TICKS else reference * width // 10_000
+
+
+def band_edges(reference: int, unit: int, width: int, tick: int) -> tuple[int, int]:
+    """The band around `reference`, edges rounded inward to the tick, `lo >= tick`."""
+    d = _distance(unit, width, reference, tick)
+    hi = (reference + d) // tick * tick
+    lo = -((-(reference - d)) // tick) * tick
+    hi = min(max(hi, tick), _I64_MAX)
+    lo = min(max(lo, tick), _I64_MAX)
+    return lo, max(hi, lo)
+
+
 def _level_qty(level: list[Order]) -> int:
     """A level's displayed quantity as the queries report it: the sum, saturating at the
     largest i64 (the engine's documented reading; SEMANTICS.md does not say)."""
@@ -385,6 +479,7 @@ class ReferenceEngine:
         self.seq = 1  # next sequence number
         self.next_id = 1  # next order id
         self.pending: list[Event] = []
+        self._risk_init()
 
     # ---- configuration -----------------------------------------------------------------------
     def add_instrument(
@@ -450,6 +545,11 @@ class ReferenceEngine:
         if state not in (OPEN, HALTED):
             raise ReferenceConfigError(f"set_trading_state: unknown trading state {state}")
         inst.state = state
+        if self.risk_on:  # a direct state change forgets the instrument's timers
+            ir = self._ir(instrument)
+            ir.limit_since = None
+            ir.halted_until = None
+            ir.paused = False
 
     def trading_state(self, instrument: int) -> int:
         """An instrument's trading state."""
@@ -527,6 +627,12 @@ class ReferenceEngine:
     def process(self, msg: OrderMsg) -> int:
         """Processes one message. Returns the order id of an accepted NEW order, else 0."""
         _check_msg(msg)
+        if self.risk_on:
+            return self._process_with_risk(msg)
+        return self._dispatch(msg)
+
+    def _dispatch(self, msg: OrderMsg) -> int:
+        """The message handlers (without the risk bookkeeping around them)."""
         if msg.action == NEW:
             return self._new(msg)
         if msg.action == CANCEL:
@@ -715,6 +821,8 @@ class ReferenceEngine:
 
     def _new(self, msg: OrderMsg) -> int:
         reason = self._new_reason(msg)
+        if not reason and self.risk_on:
+            reason = self._risk_new_reason(msg)
         if reason:
             self._reject(msg, reason)
             return 0
@@ -734,6 +842,15 @@ class ReferenceEngine:
         )
         self.next_id += 1
         self._emit(msg.ts, ACCEPTED, taker, price=taker.price, qty=msg.qty, leaves=msg.qty)
+        self._band = self._band_of(taker.instrument) if self.risk_on else None
+        try:
+            self._new_taker(msg, taker)
+        finally:
+            self._band = None
+        return taker.order_id
+
+    def _new_taker(self, msg: OrderMsg, taker: Order) -> None:
+        """NEW after acceptance: the FOK dry run, matching, the remainder."""
         if taker.tif == FOK and not self._fok_fills(taker):
             self._emit(
                 msg.ts,
@@ -744,9 +861,8 @@ class ReferenceEngine:
                 leaves=0,
                 reason=FOK_UNFILLED,
             )
-            return taker.order_id
+            return
         self._match_and_finish(msg.ts, taker)
-        return taker.order_id
 
     def _fok_fills(self, taker: Order) -> bool:
         """The FOK dry run of SEMANTICS.md "NEW", walked literally."""
@@ -755,7 +871,7 @@ class ReferenceEngine:
         mode = self.stp_mode(taker.participant)
         accumulated = 0
         for price in inst.prices(opposite):
-            if not _crosses(taker, price):
+            if not _crosses(taker, price) or not self._in_band(price):
                 break
             in_level_displayed = 0
             for o in inst.side_levels(opposite)[price]:
@@ -779,6 +895,16 @@ class ReferenceEngine:
         ended_by_stp = self._match(ts, taker)
         if ended_by_stp or taker.leaves == 0:
             return
+        best = self.instruments[taker.instrument].best(1 - taker.side)
+        if self._band is not None and best is not None and _crosses(taker, best):
+            # Stopped at the price band with the limit still crossing.
+            qty = taker.leaves
+            taker.leaves = 0
+            self._emit(
+                ts, CANCELLED, taker, price=taker.price, qty=qty, leaves=0, reason=PRICE_BAND
+            )
+            self._band_stop = (taker.instrument, ts)
+            return
         if taker.order_type == MARKET or taker.tif == IOC:
             qty = taker.leaves
             taker.leaves = 0
@@ -797,7 +923,7 @@ class ReferenceEngine:
         mode = self.stp_mode(taker.participant)
         while taker.leaves > 0:
             best = inst.best(opposite)
-            if best is None or not _crosses(taker, best):
+            if best is None or not _crosses(taker, best) or not self._in_band(best):
                 return False
             maker = inst.side_levels(opposite)[best][0]
             if maker.participant == taker.participant and mode != STP_NONE:
@@ -918,6 +1044,8 @@ class ReferenceEngine:
         )
         if not reason and o.flags & POST_ONLY and self._would_cross(inst, o.side, msg.price):
             reason = POST_ONLY_WOULD_CROSS
+        if not reason and self.risk_on:
+            reason = self._risk_replace_reason(msg, o)
         if reason:
             self._reject(msg, reason)
             return
@@ -938,7 +1066,11 @@ class ReferenceEngine:
         o.displayed = 0
         self._emit(msg.ts, REPLACED, o, price=o.price, qty=o.leaves, leaves=o.leaves)
         self._emit(msg.ts, BOOK_DELETE, o, price=old_price, leaves=o.leaves)
-        self._match_and_finish(msg.ts, o)
+        self._band = self._band_of(o.instrument) if self.risk_on else None
+        try:
+            self._match_and_finish(msg.ts, o)
+        finally:
+            self._band = None
 
     def _mass_cancel(self, msg: OrderMsg) -> None:
         if msg.instrument != ALL_INSTRUMENTS and not 0 <= msg.instrument < len(self.instruments):
@@ -951,6 +1083,386 @@ class ReferenceEngine:
                 o.instrument,
             ):
                 self._cancel_resting(msg.ts, o, MASS_CANCEL_REASON)
+
+    # ---- risk controls (SEMANTICS.md "Risk controls") -----------------------------------------
+    def _risk_init(self) -> None:
+        self.risk_on = False
+        self.default_limits = RiskLimits()
+        self.limit_rules: dict[tuple[int, int], RiskLimits] = {}
+        self.default_controls = RiskControls()
+        self.control_rules: dict[int, RiskControls] = {}
+        self.accounts: dict[tuple[int, int], Account] = {}
+        self.killed: set[int] = set()
+        self.breaches: dict[int, int] = {}
+        self.buckets: dict[int, Bucket] = {}
+        self.used_ids: dict[int, set[int]] = {}
+        self.irisk: dict[int, InstrumentRisk] = {}
+        self.risk_rejections: dict[int, int] = {}
+        self.risk_cancels: dict[int, int] = {}
+        self.kill_switch_trips = 0
+        self.halts = 0
+        self._band: tuple[int, int] | None = None  # the band of the taker being matched
+        self._band_stop: tuple[int, int] | None = None  # (instrument, ts) of this message
+        self._kills: list[int] = []
+
+    def _limits(self, p: int, i: int) -> RiskLimits:
+        return self.limit_rules.get(
+            (p, i), self.limit_rules.get((p, ALL_INSTRUMENTS), self.default_limits)
+        )
+
+    def _controls(self, p: int) -> RiskControls:
+        return self.control_rules.get(p, self.default_controls)
+
+    def _ir(self, i: int) -> InstrumentRisk:
+        return self.irisk.setdefault(i, InstrumentRisk())
+
+    def _account(self, p: int, i: int) -> Account:
+        return self.accounts.setdefault((p, i), Account())
+
+    def _bucket(self, p: int) -> Bucket | None:
+        t = self._controls(p).throttle
+        if t is None:
+            return None
+        b = self.buckets.get(p)
+        if b is None:
+            b = self.buckets[p] = Bucket(t[0], t[1], t[1] * _NS)
+        return b
+
+    def set_risk_limits(
+        self,
+        participant: int,
+        instrument: int,
+        max_order_qty: int,
+        max_order_notional: int,
+        max_position: int,
+        credit_limit: int,
+        restricted: bool,
+    ) -> None:
+        """Limits of a participant (-1: the default) on an instrument (-1: all)."""
+        lim = RiskLimits(max_order_qty, max_order_notional, max_position, credit_limit, restricted)
+        if participant == -1:
+            self.default_limits = lim
+        else:
+            i = ALL_INSTRUMENTS if instrument == -1 else self._instrument(instrument).id
+            self.limit_rules[(participant, i)] = lim
+        self.risk_on = True
+
+    def set_risk_controls(
+        self,
+        participant: int,
+        throttle_rate: int,
+        throttle_burst: int,
+        unique_client_ids: bool,
+        loss_limit: int,
+        max_breaches: int,
+    ) -> None:
+        """Controls of a participant (-1: the default); a changed throttle starts full."""
+        throttle = None if throttle_rate == 0 else (throttle_rate, throttle_burst)
+        c = RiskControls(throttle, unique_client_ids, loss_limit, max_breaches)
+        before = {p: self._controls(p).throttle for p in self.buckets}
+        if participant == -1:
+            self.default_controls = c
+        else:
+            self.control_rules[participant] = c
+        for p, t in before.items():
+            if self._controls(p).throttle != t:
+                del self.buckets[p]
+        self.risk_on = True
+
+    def set_collar(
+        self, instrument: int, reference: int, reference_price: int, unit: int, width: int
+    ) -> None:
+        """Collar of an instrument; reference -1 removes it."""
+        self._instrument(instrument)
+        self._ir(instrument).collar = (
+            None if reference == -1 else (reference, reference_price, unit, width)
+        )
+        self.risk_on = True
+
+    def set_price_band(
+        self,
+        instrument: int,
+        reference: int,
+        reference_price: int,
+        unit: int,
+        width: int,
+        limit_ns: int,
+        pause_ns: int,
+    ) -> None:
+        """Price band of an instrument; reference -1 removes it."""
+        self._instrument(instrument)
+        ir = self._ir(instrument)
+        if reference == -1:
+            ir.band = None
+        else:
+            ir.band = (reference, reference_price, unit, width, limit_ns, pause_ns)
+        ir.anchor = reference_price if reference == REF_FIXED else 0
+        ir.limit_since = None
+        self.risk_on = True
+
+    def kill(self, ts: int, participant: int) -> None:
+        """Trips a participant's kill switch."""
+        self.risk_on = True
+        self._trip(ts, participant)
+
+    def reset_kill(self, participant: int) -> None:
+        self.killed.discard(participant)
+        self.breaches[participant] = 0
+
+    def is_killed(self, participant: int) -> bool:
+        return participant in self.killed
+
+    def halt(self, ts: int, instrument: int, until: int = 0) -> None:
+        """Halts an instrument until `until` (0: until resume)."""
+        self._instrument(instrument)
+        self.risk_on = True
+        self._ir(instrument).paused = False
+        self._set_state(ts, instrument, HALTED, until, R_NONE)
+
+    def resume(self, ts: int, instrument: int) -> None:
+        self._instrument(instrument)
+        self._ir(instrument).paused = False
+        self._set_state(ts, instrument, OPEN, 0, R_NONE)
+
+    def advance_time(self, ts: int) -> None:
+        if self.risk_on:
+            self._run_timers(ts)
+
+    def _open(self, p: int, i: int) -> tuple[int, int, int]:
+        """(open buy qty, open sell qty, open notional) of live orders, read from the book."""
+        ob = os_ = notional = 0
+        for o in self.live.values():
+            if o.participant == p and o.instrument == i:
+                if o.side == BUY:
+                    ob += o.leaves
+                else:
+                    os_ += o.leaves
+                notional += o.leaves * o.price
+        return ob, os_, notional
+
+    def risk_position(self, participant: int, instrument: int) -> tuple[int, ...]:
+        """(position, open buy, open sell, open notional, cash, largest |position|)."""
+        self._instrument(instrument)
+        a = self.accounts.get((participant, instrument), Account())
+        ob, os_, notional = self._open(participant, instrument)
+        return (a.position, ob, os_, notional, a.cash, a.max_abs_position)
+
+    def risk_pnl(self, participant: int) -> int:
+        return sum(
+            a.cash + a.position * self._ir(i).mark
+            for (p, i), a in self.accounts.items()
+            if p == participant
+        )
+
+    def _band_of(self, i: int) -> tuple[int, int] | None:
+        ir = self.irisk.get(i)
+        if ir is None or ir.band is None:
+            return None
+        ref = ir.anchor if ir.band[0] == REF_FIXED else ir.mark
+        if ref <= 0:
+            return None
+        return band_edges(ref, ir.band[2], ir.band[3], self.instruments[i].tick_size)
+
+    def price_band(self, instrument: int) -> tuple[int, int] | None:
+        self._instrument(instrument)
+        return self._band_of(instrument)
+
+    def risk_enabled(self) -> bool:
+        return self.risk_on
+
+    def risk_stats(self) -> dict[str, object]:
+        largest: dict[int, int] = {}
+        for (p, _), a in sorted(self.accounts.items()):
+            if a.max_abs_position > 0:
+                largest[p] = max(largest.get(p, 0), a.max_abs_position)
+        return {
+            "rejections": dict(sorted(self.risk_rejections.items())),
+            "cancels": dict(sorted(self.risk_cancels.items())),
+            "kill_switch_trips": self.kill_switch_trips,
+            "halts": self.halts,
+            "max_position": dict(sorted(largest.items())),
+        }
+
+    def _breach(self, p: int, reason: int) -> int:
+        """Counts a risk rejection; every one but KILL_SWITCH is a breach and may trip."""
+        self.risk_rejections[reason] = self.risk_rejections.get(reason, 0) + 1
+        if reason != KILL_SWITCH:
+            self.breaches[p] = self.breaches.get(p, 0) + 1
+            if self.breaches[p] >= self._controls(p).max_breaches and p not in self.killed:
+                self._kills.append(p)
+        return reason
+
+    def _exposure_reason(
+        self, p: int, i: int, side: int, price: int | None, qty: int, old: Order | None
+    ) -> int:
+        """NEW risk checks 5-9 (price None for MARKET); `old` is a replaced order."""
+        lim = self._limits(p, i)
+        ir = self.irisk.get(i, InstrumentRisk())
+        inst = self.instruments[i]
+        if qty > lim.max_order_qty:
+            return RISK_MAX_ORDER_QTY
+        value = ir.mark if price is None else price
+        if value * qty > lim.max_order_notional:
+            return RISK_MAX_ORDER_NOTIONAL
+        if ir.collar is not None and price is not None:
+            kind, fixed, unit, width = ir.collar
+            ref: int | None
+            if kind == REF_FIXED:
+                ref = fixed
+            elif kind == REF_LAST_TRADE:
+                ref = ir.mark if ir.mark > 0 else None
+            else:
+                bid, ask = inst.best(BUY), inst.best(SELL)
+                ref = (bid + ask) // 2 if bid is not None and ask is not None else None
+            if ref is not None and abs(price - ref) > _distance(unit, width, ref, inst.tick_size):
+                return RISK_PRICE_COLLAR
+        a = self.accounts.get((p, i), Account())
+        ob, os_, notional = self._open(p, i)
+        old_leaves = old.leaves if old else 0
+        old_notional = old.leaves * old.price if old else 0
+        if side == BUY:
+            worst = a.position + ob - old_leaves + qty
+        else:
+            worst = os_ - old_leaves + qty - a.position
+        if worst > lim.max_position:
+            return RISK_MAX_POSITION
+        used = notional - old_notional + value * qty + abs(a.position) * ir.mark
+        if used > lim.credit_limit:
+            return RISK_CREDIT_LIMIT
+        return R_NONE
+
+    def _risk_new_reason(self, msg: OrderMsg) -> int:
+        """NEW risk checks 1-9 in order; on success the token is taken and the id recorded."""
+        p, i = msg.participant, msg.instrument
+        if p in self.killed:
+            return self._breach(p, KILL_SWITCH)
+        if self._limits(p, i).restricted:
+            return self._breach(p, RISK_RESTRICTED)
+        bucket = self._bucket(p)
+        if bucket is not None and not bucket.available(msg.ts):
+            return self._breach(p, RISK_THROTTLE)
+        unique = self._controls(p).unique_client_ids
+        if unique and msg.client_order_id in self.used_ids.get(p, set()):
+            return self._breach(p, RISK_CLIENT_ID_REUSED)
+        price = msg.price if msg.order_type == LIMIT else None
+        reason = self._exposure_reason(p, i, msg.side, price, msg.qty, None)
+        if reason:
+            return self._breach(p, reason)
+        if bucket is not None:
+            bucket.level -= _NS
+        if unique:
+            self.used_ids.setdefault(p, set()).add(msg.client_order_id)
+        return R_NONE
+
+    def _risk_replace_reason(self, msg: OrderMsg, o: Order) -> int:
+        """REPLACE risk checks: kill switch, throttle, then 5-9 without the old exposure."""
+        p = msg.participant
+        if p in self.killed:
+            return self._breach(p, KILL_SWITCH)
+        bucket = self._bucket(p)
+        if bucket is not None and not bucket.available(msg.ts):
+            return self._breach(p, RISK_THROTTLE)
+        reason = self._exposure_reason(p, o.instrument, o.side, msg.price, msg.qty, o)
+        if reason:
+            return self._breach(p, reason)
+        if bucket is not None:
+            bucket.level -= _NS
+        return R_NONE
+
+    def _in_band(self, price: int) -> bool:
+        return self._band is None or self._band[0] <= price <= self._band[1]
+
+    def _observe(self, events: list[Event]) -> None:
+        """Fills move positions, cash and the mark, may end the limit state and trip loss
+        limits; risk cancels are counted."""
+        for e in events:
+            if e.kind == CANCELLED and e.reason >= 64:
+                self.risk_cancels[e.reason] = self.risk_cancels.get(e.reason, 0) + 1
+            if e.kind != TRADE:
+                continue
+            for p, signed in (
+                (e.participant, e.qty if e.side == BUY else -e.qty),
+                (e.maker_participant, -e.qty if e.side == BUY else e.qty),
+            ):
+                a = self._account(p, e.instrument)
+                a.position += signed
+                a.cash -= signed * e.price
+                a.max_abs_position = max(a.max_abs_position, abs(a.position))
+            ir = self._ir(e.instrument)
+            if ir.limit_since is not None:
+                band = self._band_of(e.instrument)
+                if band is not None and band[0] < e.price < band[1]:
+                    ir.limit_since = None
+            ir.mark = e.price
+            for p in (e.participant, e.maker_participant):
+                loss = self._controls(p).loss_limit
+                if loss != NO_LIMIT and p not in self.killed and p not in self._kills:
+                    if self.risk_pnl(p) < -loss:
+                        self._kills.append(p)
+
+    def _trip(self, ts: int, p: int) -> None:
+        if p in self.killed:
+            return
+        self.killed.add(p)
+        self.kill_switch_trips += 1
+        start = len(self.pending)
+        for oid in sorted(self.live):
+            if self.live[oid].participant == p:
+                self._cancel_resting(ts, self.live[oid], KILL_SWITCH)
+        self._observe(self.pending[start:])
+
+    def _set_state(self, ts: int, i: int, state: int, until: int, why: int) -> None:
+        """A trading state change with its TRADING_STATE event (none if unchanged)."""
+        ir = self._ir(i)
+        ir.halted_until = until if state == HALTED and until > 0 else None
+        if state == OPEN:
+            ir.limit_since = None
+            if ir.band is not None and ir.band[0] == REF_FIXED and ir.mark > 0:
+                ir.anchor = ir.mark
+        inst = self.instruments[i]
+        if inst.state == state:
+            return
+        inst.state = state
+        if state == HALTED:
+            self.halts += 1
+        nobody = Order(0, i, 0, 0, BUY, 0, 0, 0, 0, LIMIT, GTC, 0)
+        leaves = until if state == HALTED else 0
+        self._emit(ts, TRADING_STATE, nobody, qty=state, leaves=leaves, reason=why)
+
+    def _run_timers(self, ts: int) -> None:
+        """Pauses and halts that are due at `ts` begin or end, instrument by instrument."""
+        for i in range(len(self.instruments)):
+            ir = self.irisk.get(i)
+            if ir is None:
+                continue
+            if ir.halted_until is not None:
+                if ts >= ir.halted_until:
+                    why = PRICE_BAND if ir.paused else R_NONE
+                    ir.paused = False
+                    self._set_state(ts, i, OPEN, 0, why)
+                continue
+            if ir.limit_since is not None and ir.band is not None:
+                limit_ns, pause_ns = ir.band[4], ir.band[5]
+                if ts >= ir.limit_since + limit_ns and self.instruments[i].state == OPEN:
+                    ir.paused = True
+                    ir.limit_since = None
+                    self._set_state(ts, i, HALTED, ts + max(pause_ns, 1), PRICE_BAND)
+
+    def _process_with_risk(self, msg: OrderMsg) -> int:
+        self._run_timers(msg.ts)
+        start = len(self.pending)
+        self._band_stop = None
+        oid = self._dispatch(msg)
+        self._observe(self.pending[start:])
+        if self._band_stop is not None:
+            i, ts = self._band_stop
+            ir = self._ir(i)
+            if ir.limit_since is None:
+                ir.limit_since = ts
+        kills, self._kills = self._kills, []
+        for p in kills:
+            self._trip(msg.ts, p)
+        return oid
 
     # ---- queries -----------------------------------------------------------------------------
     def bbo(self, instrument: int) -> tuple[int | None, int, int | None, int]:

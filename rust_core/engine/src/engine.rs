@@ -18,7 +18,7 @@ use crate::index::{ClientIndex, ClientKey, FastMap, OrderIndex};
 use crate::instrument::InstrumentSpec;
 use crate::matching::{fok_fillable, Taker};
 use crate::order::{Node, OrderPool, MAX_INSTRUMENTS, NIL};
-use crate::risk;
+use crate::risk::Risk;
 use crate::sink::{EventSink, Who};
 use crate::types::*;
 use crate::validate;
@@ -144,6 +144,8 @@ pub struct OrderView {
 pub struct Engine {
     pub(crate) books: Vec<Book>,
     pub(crate) core: Core,
+    /// Risk controls and venue protections; off (one branch per message) until configured.
+    pub(crate) risk: Risk,
 }
 
 /// Everything but the books, so that matching can borrow one book and this at once.
@@ -201,6 +203,7 @@ impl Engine {
                 next_order_id: 1,
                 scratch: Vec::new(),
             },
+            risk: Risk::default(),
         }
     }
 
@@ -255,6 +258,9 @@ impl Engine {
             .get_mut(instrument.0 as usize)
             .ok_or(EngineError::UnknownInstrument(instrument))?;
         book.state = state;
+        if self.risk.on {
+            self.risk.clear_timers(instrument.0);
+        }
         Ok(())
     }
 
@@ -269,6 +275,15 @@ impl Engine {
     /// Every byte pattern is valid input: what cannot be accepted is a REJECTED event.
     #[inline]
     pub fn process(&mut self, msg: &OrderMsg) -> OrderId {
+        if self.risk.on {
+            return self.process_with_risk(msg);
+        }
+        self.dispatch(msg)
+    }
+
+    /// The message handlers, without the risk bookkeeping around them.
+    #[inline(always)]
+    pub(crate) fn dispatch(&mut self, msg: &OrderMsg) -> OrderId {
         match Action::from_u8(msg.action) {
             Some(Action::New) => return OrderId(self.on_new(msg)),
             Some(Action::Cancel) => self.on_cancel(msg),
@@ -570,10 +585,19 @@ impl Engine {
             core.sink.reject(m, Reason::PostOnlyWouldCross);
             return 0;
         }
-        // Pre-trade risk (seam): after validation, before acceptance.
-        if let Err(r) = risk::pre_trade(m, &o) {
-            core.sink.reject(m, r);
-            return 0;
+        // Pre-trade risk: after validation, before acceptance.
+        let mut band = (i64::MIN, i64::MAX);
+        if self.risk.on {
+            let bid = book.bids.best().map(|l| l.price);
+            let ask = book.asks.best().map(|l| l.price);
+            let tick = book.spec.tick_size.0;
+            if let Err(r) = self.risk.pre_trade(m, &o, tick, bid, ask) {
+                core.sink.reject(m, r);
+                return 0;
+            }
+            if let Some(b) = self.risk.band_of(o.instrument, tick) {
+                band = b;
+            }
         }
 
         let id = core.next_order_id;
@@ -605,7 +629,7 @@ impl Engine {
         let threshold = if market { i64::MIN } else { opp.key(o.price) };
         if o.tif == Tif::Fok {
             let mode = core.stp_mode(m.participant);
-            if !fok_fillable(opp, &core.pool, m.participant, mode, threshold, o.qty) {
+            if !fok_fillable(opp, &core.pool, m.participant, mode, threshold, band, o.qty) {
                 core.sink.order(
                     EventKind::Cancelled,
                     ts,
@@ -623,8 +647,24 @@ impl Engine {
             price: o.price,
             leaves: o.qty,
             threshold,
+            lo: band.0,
+            hi: band.1,
         };
         if core.match_taker(opp, &mut t, ts) || t.leaves == 0 {
+            return id;
+        }
+        if band != (i64::MIN, i64::MAX) && opp.levels.last().is_some_and(|l| l.key >= threshold) {
+            // Stopped at the band with the limit still crossing: cancel the remainder.
+            core.sink.order(
+                EventKind::Cancelled,
+                ts,
+                &who,
+                o.price,
+                t.leaves,
+                0,
+                Reason::PriceBand,
+            );
+            self.risk.band_stop(o.instrument, ts);
             return id;
         }
         if market || matches!(o.tif, Tif::Ioc | Tif::Fok) {
@@ -660,7 +700,7 @@ impl Engine {
 
     /// The slot of the live order a CANCEL/REDUCE/REPLACE targets, or the reject reason.
     #[inline]
-    fn target(&self, m: &OrderMsg) -> Result<u32, Reason> {
+    pub(crate) fn target(&self, m: &OrderMsg) -> Result<u32, Reason> {
         let slot = self.core.ids.get(m.order_id).ok_or(Reason::UnknownOrder)?;
         if self.core.pool.get(slot).participant != m.participant {
             return Err(Reason::NotOwner);
@@ -725,6 +765,22 @@ impl Engine {
         if let Err(r) = checks {
             return self.core.sink.reject(m, r);
         }
+        let mut band = (i64::MIN, i64::MAX);
+        if self.risk.on {
+            let bid = book.bids.best().map(|l| l.price);
+            let ask = book.asks.best().map(|l| l.price);
+            let tick = book.spec.tick_size.0;
+            let (i, side) = (n.instrument(), n.side());
+            let r = self
+                .risk
+                .pre_replace(m, i, side, n.leaves, n.price, tick, bid, ask);
+            if let Err(r) = r {
+                return self.core.sink.reject(m, r);
+            }
+            if let Some(b) = self.risk.band_of(i, tick) {
+                band = b;
+            }
+        }
         let (own, opp) = match n.side() {
             Side::Buy => (&mut book.bids, &mut book.asks),
             Side::Sell => (&mut book.asks, &mut book.bids),
@@ -762,9 +818,25 @@ impl Engine {
             price: m.price,
             leaves: m.qty,
             threshold: opp.key(m.price),
+            lo: band.0,
+            hi: band.1,
         };
         if core.match_taker(opp, &mut t, ts) || t.leaves == 0 {
             core.retire(slot);
+            return;
+        }
+        if band != (i64::MIN, i64::MAX) && opp.levels.last().is_some_and(|l| l.key >= t.threshold) {
+            core.sink.order(
+                EventKind::Cancelled,
+                ts,
+                &who,
+                m.price,
+                t.leaves,
+                0,
+                Reason::PriceBand,
+            );
+            core.retire(slot);
+            self.risk.band_stop(n.instrument(), ts);
             return;
         }
         let node = core.pool.get_mut(slot);
@@ -790,7 +862,7 @@ impl Engine {
     /// Cancels every live order that `pred` selects, in increasing order id, with `reason`.
     /// Scans the order pool (O(peak live orders)): mass cancels and expiry are rare, and
     /// this keeps the hot path free of per-participant bookkeeping.
-    fn cancel_where(&mut self, ts: i64, reason: Reason, pred: impl Fn(&Node) -> bool) {
+    pub(crate) fn cancel_where(&mut self, ts: i64, reason: Reason, pred: impl Fn(&Node) -> bool) {
         let mut picked = std::mem::take(&mut self.core.scratch);
         picked.clear();
         picked.extend(

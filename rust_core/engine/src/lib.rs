@@ -39,4 +39,7 @@ pub use engine::{Bbo, Engine, EngineError, LevelView, OrderView};
 pub use events::{Event, OrderMsg, EVENT_LAYOUT, ORDER_MSG_LAYOUT};
 pub use feed::{FeedError, ANONYMOUS};
 pub use instrument::InstrumentSpec;
+pub use risk::{
+    Collar, Controls, Limits, PriceBand, Reference, RiskPosition, RiskStats, Width, NO_LIMIT,
+};
 pub use types::*;

@@ -21,6 +21,18 @@ pub(crate) struct Taker {
     pub leaves: i64,
     /// The smallest opposite-side level key that crosses (`i64::MIN` for MARKET: all do).
     pub threshold: i64,
+    /// Lowest maker price it may trade at (the price band; `i64::MIN` without one).
+    pub lo: i64,
+    /// Highest maker price it may trade at (the price band; `i64::MAX` without one).
+    pub hi: i64,
+}
+
+impl Taker {
+    /// Whether the taker may trade with level `l`: it crosses and lies within the band.
+    #[inline(always)]
+    fn may_take(&self, l: &crate::book::Level) -> bool {
+        l.key >= self.threshold && l.price >= self.lo && l.price <= self.hi
+    }
 }
 
 impl Core {
@@ -95,7 +107,7 @@ impl Core {
     #[inline(always)]
     pub(crate) fn match_taker(&mut self, opp: &mut BookSide, t: &mut Taker, ts: i64) -> bool {
         // Most orders do not cross: decide that without the call.
-        if opp.levels.last().is_some_and(|l| l.key >= t.threshold) {
+        if opp.levels.last().is_some_and(|l| t.may_take(l)) {
             self.match_crossing(opp, t, ts)
         } else {
             false
@@ -109,7 +121,7 @@ impl Core {
             let Some(lvl) = opp.levels.last_mut() else {
                 break;
             };
-            if lvl.key < t.threshold {
+            if !t.may_take(lvl) {
                 break;
             }
             let slot = lvl.head;
@@ -248,7 +260,8 @@ impl Core {
 }
 
 /// The fill-or-kill dry run of `docs/SEMANTICS.md`: whether a taker of `participant` (STP
-/// mode `mode`) for `qty` would fill entirely against `opp` (levels crossing `threshold`).
+/// mode `mode`) for `qty` would fill entirely against `opp` (levels crossing `threshold`
+/// whose price lies within `band`, the price band `(lo, hi)`).
 ///
 /// Levels are walked best first and each level's orders in FIFO order, accumulating their
 /// displayed quantity. Meeting an order of the same participant whose mode is neither NONE
@@ -256,17 +269,19 @@ impl Core {
 /// covers `qty`. A level without such an order contributes all its orders' leaves (hidden
 /// reserve comes back to the same level); orders of the same participant under
 /// CANCEL_OLDEST contribute nothing. Sums saturate (a saturated sum covers any `qty`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fok_fillable(
     opp: &BookSide,
     pool: &OrderPool,
     participant: u32,
     mode: StpMode,
     threshold: i64,
+    band: (i64, i64),
     qty: i64,
 ) -> bool {
     let mut acc: i64 = 0;
     for lvl in opp.levels.iter().rev() {
-        if lvl.key < threshold {
+        if lvl.key < threshold || lvl.price < band.0 || lvl.price > band.1 {
             break;
         }
         let mut shown: i64 = 0;

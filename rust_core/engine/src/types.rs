@@ -207,6 +207,10 @@ code_enum!(
         BookModify = 6,
         /// Market-by-order feed: an order left a level.
         BookDelete = 7,
+        /// An instrument's trading state changed: `qty` is the new [`TradingState`], `reason`
+        /// the cause (NONE for an API or scheduled halt, PRICE_BAND for a band pause),
+        /// `leaves` when the halt ends (0 if open-ended).
+        TradingState = 8,
     }
 );
 
@@ -261,5 +265,26 @@ code_enum!(
         MassCancel = 36,
         /// A DAY order at the end of the day.
         Expired = 37,
+        /// Risk: order quantity over the account's maximum.
+        RiskMaxOrderQty = 64,
+        /// Risk: order notional over the account's maximum.
+        RiskMaxOrderNotional = 65,
+        /// Risk: limit price outside the instrument's collar.
+        RiskPriceCollar = 66,
+        /// Risk: the worst-case position would pass the account's maximum.
+        RiskMaxPosition = 67,
+        /// Risk: open notional plus position notional would pass the credit limit.
+        RiskCreditLimit = 68,
+        /// Risk: the participant's message rate is over its throttle.
+        RiskThrottle = 69,
+        /// Risk: the client order id was already used this session.
+        RiskClientIdReused = 70,
+        /// Risk: the participant may not trade this instrument.
+        RiskRestricted = 71,
+        /// Risk: the participant's kill switch is tripped (reject), or just tripped (cancel).
+        KillSwitch = 72,
+        /// Venue protection: a taker stopped at the price band (cancel of the remainder; cause
+        /// of a band pause).
+        PriceBand = 73,
     }
 );

@@ -178,6 +178,8 @@ impl Model {
                         self.levels.remove(&key);
                     }
                 }
+                // The random operations configure no halts or bands.
+                EventKind::TradingState => panic!("unexpected TRADING_STATE event"),
             }
         }
     }

@@ -6,8 +6,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use venue_engine::bench::{Clock, LatencyHistogram};
 use venue_engine::{
-    Engine, Event, InstrumentId, InstrumentSpec, LevelView, OrderId, OrderMsg, OrderView,
-    ParticipantId, Price, Qty, Side, StpMode, TradingState, Ts, ALL_INSTRUMENTS,
+    Collar, Controls, Engine, Event, InstrumentId, InstrumentSpec, LevelView, Limits, OrderId,
+    OrderMsg, OrderView, ParticipantId, Price, PriceBand, Qty, Reference, Side, StpMode,
+    TradingState, Ts, Width, ALL_INSTRUMENTS,
 };
 
 use crate::buffer::RawBuffer;
@@ -131,6 +132,58 @@ impl PyEngine {
         } else {
             Err(to_py(venue_engine::EngineError::UnknownInstrument(id)))
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Risk configuration arguments (venue/risk.py validates first; these name what is wrong).
+// ---------------------------------------------------------------------------------------
+
+/// `-1` means "the default of every participant".
+fn participant_or_default(p: i64) -> PyResult<Option<ParticipantId>> {
+    if p == -1 {
+        return Ok(None);
+    }
+    Ok(Some(ParticipantId(narrow(
+        p,
+        "participant",
+        "participant id or -1",
+    )?)))
+}
+
+fn non_negative(v: i64, name: &str) -> PyResult<i64> {
+    if v < 0 {
+        return Err(ConfigError::new_err(format!(
+            "{name} must be >= 0, got {v}"
+        )));
+    }
+    Ok(v)
+}
+
+/// `(kind, price)`: 0 last trade, 1 mid, 2 fixed at `price`.
+fn reference_arg(kind: i64, price: i64) -> PyResult<Reference> {
+    match kind {
+        0 => Ok(Reference::LastTrade),
+        1 => Ok(Reference::Mid),
+        2 if price > 0 => Ok(Reference::Fixed(price)),
+        2 => Err(ConfigError::new_err(format!(
+            "reference_price must be > 0 for a fixed reference, got {price}"
+        ))),
+        _ => Err(ConfigError::new_err(format!(
+            "reference={kind} is not 0 (last trade), 1 (mid) or 2 (fixed)"
+        ))),
+    }
+}
+
+/// `(unit, width)`: 0 ticks, 1 basis points.
+fn width_arg(unit: i64, width: i64) -> PyResult<Width> {
+    let w = non_negative(width, "width")?;
+    match unit {
+        0 => Ok(Width::Ticks(w)),
+        1 => Ok(Width::Bps(w)),
+        _ => Err(ConfigError::new_err(format!(
+            "unit={unit} is not 0 (ticks) or 1 (bps)"
+        ))),
     }
 }
 
@@ -471,6 +524,222 @@ impl PyEngine {
 
     fn state_hash(&self) -> PyResult<u64> {
         self.read(|e| e.state_hash())
+    }
+
+    // ----- risk controls (docs/SEMANTICS.md, "Risk controls") -----
+
+    /// Limits of one participant (-1: the default) on one instrument (-1: all).
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (participant, instrument, max_order_qty, max_order_notional,
+                        max_position, credit_limit, restricted))]
+    fn set_risk_limits(
+        &mut self,
+        participant: i64,
+        instrument: i64,
+        max_order_qty: i64,
+        max_order_notional: i64,
+        max_position: i64,
+        credit_limit: i64,
+        restricted: bool,
+    ) -> PyResult<()> {
+        let p = participant_or_default(participant)?;
+        let i = if instrument == -1 {
+            ALL_INSTRUMENTS
+        } else {
+            self.instrument_arg(instrument)?
+        };
+        if p.is_none() && i != ALL_INSTRUMENTS {
+            return Err(ConfigError::new_err(
+                "default limits (participant -1) apply to every instrument: pass instrument -1",
+            ));
+        }
+        let limits = Limits {
+            max_order_qty: non_negative(max_order_qty, "max_order_qty")?,
+            max_order_notional: non_negative(max_order_notional, "max_order_notional")?,
+            max_position: non_negative(max_position, "max_position")?,
+            credit_limit: non_negative(credit_limit, "credit_limit")?,
+            restricted,
+        };
+        self.with(|e| e.set_risk_limits(p, i, limits))
+    }
+
+    /// Controls of one participant (-1: the default). `throttle_rate` 0: no throttle.
+    fn set_risk_controls(
+        &mut self,
+        participant: i64,
+        throttle_rate: i64,
+        throttle_burst: i64,
+        unique_client_ids: bool,
+        loss_limit: i64,
+        max_breaches: i64,
+    ) -> PyResult<()> {
+        let p = participant_or_default(participant)?;
+        let throttle = match (throttle_rate, throttle_burst) {
+            (0, _) => None,
+            (r, b) if r > 0 && b > 0 => Some((r as u64, b as u64)),
+            (r, b) => {
+                return Err(ConfigError::new_err(format!(
+                    "throttle needs rate > 0 and burst > 0 (or rate 0 for none), got {r} and {b}"
+                )))
+            }
+        };
+        if max_breaches < 1 {
+            return Err(ConfigError::new_err(format!(
+                "max_breaches must be >= 1, got {max_breaches}"
+            )));
+        }
+        let controls = Controls {
+            throttle,
+            unique_client_ids,
+            loss_limit: non_negative(loss_limit, "loss_limit")?,
+            max_breaches,
+        };
+        self.with(|e| e.set_risk_controls(p, controls))
+    }
+
+    /// Price collar of an instrument; `reference` -1 removes it.
+    fn set_collar(
+        &mut self,
+        instrument: i64,
+        reference: i64,
+        reference_price: i64,
+        unit: i64,
+        width: i64,
+    ) -> PyResult<()> {
+        let id = self.instrument_arg(instrument)?;
+        let collar = if reference == -1 {
+            None
+        } else {
+            Some(Collar {
+                reference: reference_arg(reference, reference_price)?,
+                width: width_arg(unit, width)?,
+            })
+        };
+        self.with(|e| e.set_collar(id, collar))?.map_err(to_py)
+    }
+
+    /// Price band of an instrument; `reference` -1 removes it.
+    #[allow(clippy::too_many_arguments)]
+    fn set_price_band(
+        &mut self,
+        instrument: i64,
+        reference: i64,
+        reference_price: i64,
+        unit: i64,
+        width: i64,
+        limit_ns: i64,
+        pause_ns: i64,
+    ) -> PyResult<()> {
+        let id = self.instrument_arg(instrument)?;
+        let band = if reference == -1 {
+            None
+        } else {
+            if reference == 1 {
+                return Err(ConfigError::new_err(
+                    "a price band cannot use the mid reference",
+                ));
+            }
+            Some(PriceBand {
+                reference: reference_arg(reference, reference_price)?,
+                width: width_arg(unit, width)?,
+                limit_ns: non_negative(limit_ns, "limit_ns")?,
+                pause_ns: non_negative(pause_ns, "pause_ns")?,
+            })
+        };
+        self.with(|e| e.set_price_band(id, band))?.map_err(to_py)
+    }
+
+    /// Trips a participant's kill switch at `ts`.
+    fn kill(&mut self, ts: i64, participant: i64) -> PyResult<()> {
+        let p = ParticipantId(narrow(participant, "participant", "participant id")?);
+        self.with(|e| e.kill(Ts(ts), p))
+    }
+
+    /// Resets a participant's kill switch.
+    fn reset_kill(&mut self, participant: i64) -> PyResult<()> {
+        let p = ParticipantId(narrow(participant, "participant", "participant id")?);
+        self.with(|e| e.reset_kill(p))
+    }
+
+    fn is_killed(&self, participant: i64) -> PyResult<bool> {
+        let p = ParticipantId(narrow(participant, "participant", "participant id")?);
+        self.read(|e| e.is_killed(p))
+    }
+
+    /// Halts an instrument at `ts` until `until` (0: until resume).
+    #[pyo3(signature = (ts, instrument, until = 0))]
+    fn halt(&mut self, ts: i64, instrument: i64, until: i64) -> PyResult<()> {
+        let id = self.instrument_arg(instrument)?;
+        self.with(|e| e.halt(Ts(ts), id, Ts(until)))?.map_err(to_py)
+    }
+
+    fn resume(&mut self, ts: i64, instrument: i64) -> PyResult<()> {
+        let id = self.instrument_arg(instrument)?;
+        self.with(|e| e.resume(Ts(ts), id))?.map_err(to_py)
+    }
+
+    /// Lets time pass to `ts`: due pauses and halts begin or end (events may follow).
+    fn advance_time(&mut self, ts: i64) -> PyResult<()> {
+        self.with(|e| e.advance_time(Ts(ts)))
+    }
+
+    /// `(position, open_buy, open_sell, open_notional, cash, max_abs_position)`.
+    fn risk_position(
+        &self,
+        participant: i64,
+        instrument: i64,
+    ) -> PyResult<(i64, i64, i64, i128, i128, i64)> {
+        let p = ParticipantId(narrow(participant, "participant", "participant id")?);
+        let id = self.instrument_arg(instrument)?;
+        let r = self.read(|e| e.risk_position(p, id))?;
+        Ok((
+            r.position,
+            r.open_buy,
+            r.open_sell,
+            r.open_notional,
+            r.cash,
+            r.max_abs_position,
+        ))
+    }
+
+    fn risk_pnl(&self, participant: i64) -> PyResult<i128> {
+        let p = ParticipantId(narrow(participant, "participant", "participant id")?);
+        self.read(|e| e.risk_pnl(p))
+    }
+
+    /// The price band `(lo, hi)` of an instrument now, or None.
+    fn price_band(&self, instrument: i64) -> PyResult<Option<(i64, i64)>> {
+        let id = self.instrument_arg(instrument)?;
+        Ok(self.read(|e| e.price_band(id))?.map(|(a, b)| (a.0, b.0)))
+    }
+
+    fn risk_enabled(&self) -> PyResult<bool> {
+        self.read(|e| e.risk_enabled())
+    }
+
+    /// `{"rejections": {code: n}, "cancels": {code: n}, "kill_switch_trips": n,
+    /// "halts": n, "max_position": {participant: largest |position|}}`.
+    fn risk_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let (stats, maxpos) = self.read(|e| (e.risk_stats().clone(), e.risk_max_positions()))?;
+        let d = PyDict::new(py);
+        let rej = PyDict::new(py);
+        for (k, v) in &stats.rejections {
+            rej.set_item(*k, *v)?;
+        }
+        let can = PyDict::new(py);
+        for (k, v) in &stats.cancels {
+            can.set_item(*k, *v)?;
+        }
+        let mp = PyDict::new(py);
+        for (p, q) in maxpos {
+            mp.set_item(p.0, q)?;
+        }
+        d.set_item("rejections", rej)?;
+        d.set_item("cancels", can)?;
+        d.set_item("kill_switch_trips", stats.kill_switch_trips)?;
+        d.set_item("halts", stats.halts)?;
+        d.set_item("max_position", mp)?;
+        Ok(d)
     }
 
     /// Starts timing every message (see the stub for what is timed).
