@@ -589,3 +589,17 @@ def test_level_sum_saturates_at_the_largest_i64(make):
     eng.take_events()
     eng.submit(3, 3, 0, B, 100, big, tif=ref.FOK)  # fills: the FOK sum saturates as well
     assert [r[0] for r in rows(eng)] == ["ACCEPTED", "TRADE", "BOOK_DELETE", "TRADE", "BOOK_MODIFY"]
+
+
+def test_iceberg_slices_are_bounded_on_new_and_replace(make):
+    # One message must never cause unbounded work: at most MAX_ICEBERG_SLICES slices.
+    eng = book(make)
+    limit = 2 * ref.MAX_ICEBERG_SLICES
+    assert eng.submit(1, 1, 0, S, 100, limit + 1, display_qty=2, client_order_id=1) == 0
+    assert rows(eng)[-1][-1] == "INVALID_DISPLAY_QTY"
+    oid = eng.submit(2, 1, 0, S, 100, limit, display_qty=2, client_order_id=2)
+    assert oid != 0
+    eng.take_events()
+    eng.replace(3, 1, oid, 100, limit + 2)
+    assert rows(eng) == [("REJECTED", oid, 100, limit + 2, 0, "INVALID_DISPLAY_QTY")]
+    assert eng.order(oid)["leaves"] == limit

@@ -56,6 +56,8 @@ BUY, SELL = 0, 1
 LIMIT, MARKET = 0, 1
 GTC, DAY, IOC, FOK = 0, 1, 2, 3
 POST_ONLY = 1
+# An iceberg holds at most this many display slices (one message never causes unbounded work).
+MAX_ICEBERG_SLICES = 10_000
 NEW, CANCEL, REDUCE, REPLACE, MASS_CANCEL = 0, 1, 2, 3, 4
 STP_NONE, CANCEL_NEWEST, CANCEL_OLDEST, CANCEL_BOTH, DECREMENT_AND_CANCEL = 0, 1, 2, 3, 4
 OPEN, HALTED = 0, 1
@@ -810,6 +812,7 @@ class ReferenceEngine:
                 and msg.tif in (GTC, DAY)
                 and 0 < msg.display_qty < msg.qty
                 and msg.display_qty % inst.lot_size == 0
+                and msg.qty <= msg.display_qty * MAX_ICEBERG_SLICES
             ):
                 return INVALID_DISPLAY_QTY
         for o in self.live.values():  # 9
@@ -1042,6 +1045,8 @@ class ReferenceEngine:
         reason = (
             reason or self._validate_qty(inst, msg.qty) or self._validate_price(inst, msg.price)
         )
+        if not reason and o.display_qty and msg.qty > o.display_qty * MAX_ICEBERG_SLICES:
+            reason = INVALID_DISPLAY_QTY
         if not reason and o.flags & POST_ONLY and self._would_cross(inst, o.side, msg.price):
             reason = POST_ONLY_WOULD_CROSS
         if not reason and self.risk_on:

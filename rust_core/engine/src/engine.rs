@@ -756,6 +756,13 @@ impl Engine {
             .and_then(|()| validate::check_qty(m.qty, &book.spec))
             .and_then(|()| validate::check_price(m.price, &book.spec))
             .and_then(|()| {
+                if n.display_qty != 0 && !validate::within_slices(m.qty, n.display_qty) {
+                    Err(Reason::InvalidDisplayQty)
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| {
                 if n.flags() & FLAG_POST_ONLY != 0 && book.would_cross(n.side(), m.price) {
                     Err(Reason::PostOnlyWouldCross)
                 } else {

@@ -146,6 +146,11 @@ code_enum!(
 /// Order flag: reject instead of taking liquidity.
 pub const FLAG_POST_ONLY: u8 = 1;
 
+/// An iceberg may hold at most this many display slices (`qty <= display_qty *
+/// MAX_ICEBERG_SLICES`), so that one message never causes unbounded work: each refresh is
+/// three events.
+pub const MAX_ICEBERG_SLICES: i64 = 10_000;
+
 code_enum!(
     /// What an input message asks for.
     Action {

@@ -181,7 +181,14 @@ fn check_new_in_order(m: &OrderMsg, books: &[Book]) -> Result<NewOrder, Reason> 
     }
     // 8. iceberg display quantity
     let d = m.display_qty;
-    if d != 0 && !(limit && resting_tif && 0 < d && d < m.qty && multiple(d, spec.lot_size.0)) {
+    if d != 0
+        && !(limit
+            && resting_tif
+            && 0 < d
+            && d < m.qty
+            && multiple(d, spec.lot_size.0)
+            && within_slices(m.qty, d))
+    {
         return Err(Reason::InvalidDisplayQty);
     }
     Ok(NewOrder {
@@ -194,6 +201,12 @@ fn check_new_in_order(m: &OrderMsg, books: &[Book]) -> Result<NewOrder, Reason> 
         qty: m.qty,
         display_qty: d,
     })
+}
+
+/// Whether an iceberg of `qty` showing `display_qty` stays within [`MAX_ICEBERG_SLICES`].
+#[inline]
+pub(crate) fn within_slices(qty: i64, display_qty: i64) -> bool {
+    qty <= display_qty.saturating_mul(MAX_ICEBERG_SLICES)
 }
 
 #[cfg(test)]

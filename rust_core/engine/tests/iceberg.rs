@@ -159,3 +159,47 @@ fn a_replaced_iceberg_shows_a_fresh_slice_at_its_new_price() {
         ],
     );
 }
+
+#[test]
+fn an_iceberg_holds_at_most_max_iceberg_slices_slices() {
+    let mut eng = Engine::new();
+    let i = eng.add_instrument(InstrumentSpec::default()).unwrap();
+    let p = ParticipantId(1);
+    let at_limit = 2 * MAX_ICEBERG_SLICES;
+    let over = OrderMsg::limit(
+        Ts(1),
+        p,
+        i,
+        ClientOrderId(1),
+        Side::Sell,
+        Price(100),
+        Qty(at_limit + 1),
+    )
+    .with_display(Qty(2));
+    assert_eq!(eng.process(&over), OrderId(0));
+    assert_eq!(eng.events()[0].reason(), Reason::InvalidDisplayQty);
+    let ok = OrderMsg::limit(
+        Ts(2),
+        p,
+        i,
+        ClientOrderId(2),
+        Side::Sell,
+        Price(100),
+        Qty(at_limit),
+    )
+    .with_display(Qty(2));
+    let id = eng.process(&ok);
+    assert_ne!(id, OrderId(0));
+    eng.clear_events();
+    // A replace may not grow it past the bound either; the order stays as it was.
+    eng.process(&OrderMsg::replace(
+        Ts(3),
+        p,
+        id,
+        Price(100),
+        Qty(at_limit + 2),
+    ));
+    assert_eq!(eng.events()[0].kind(), EventKind::Rejected);
+    assert_eq!(eng.events()[0].reason(), Reason::InvalidDisplayQty);
+    assert_eq!(eng.order(id).unwrap().leaves, Qty(at_limit));
+}
