@@ -1,21 +1,24 @@
 //! Criterion benches of the engine's operations, each on a realistic book.
 //!
-//! - `add`: a passive limit order behind the touch of a ~5,000-order book;
-//! - `cancel`, `reduce`, `replace`: of resting orders in random order;
+//! - `add`: a passive limit order 0 to 19 ticks behind the touch of a ~5,000-order book;
+//! - `cancel`, `reduce`, `replace`: of orders resting behind the touch of that book, in
+//!   random order (blocks of 4,096 added untimed, then acted on; the book stays realistic);
 //! - `sweep`: a marketable order that takes 5 levels of 4 orders (20 fills);
 //! - `deep_book`: an add and a cancel at random depths of a 40,000-order, 4,000-level book;
 //! - `stream`: the synthetic default-mix stream (see `bench::synthetic_stream`) end to end.
 //!
 //! Every message produces its events (the buffer is cleared every 4,096 messages, as in
-//! `venue bench`). Run: `cargo bench -p venue-engine --bench engine`.
+//! `venue bench`). Every engine is made with room for 65,536 orders, as `venue bench` and the
+//! Python `Engine()` default: the engine sizes its tables from it, and a much larger capacity
+//! spreads the same orders over more memory (more cache misses per message). Run: `cargo bench -p venue-engine --bench engine`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use venue_engine::bench::{
-    stream_engine, stream_to_orders, synthetic_stream, CLEAR_EVERY, STREAM_INSTRUMENT,
-    STREAM_PARTICIPANT,
+    stream_engine, stream_instrument, stream_to_orders, synthetic_stream, Clock, CLEAR_EVERY,
+    STREAM_INSTRUMENT, STREAM_PARTICIPANT,
 };
 use venue_engine::*;
 
@@ -50,7 +53,7 @@ fn limit(ts: i64, cid: u64, side: Side, price: i64, qty: i64) -> OrderMsg {
 fn realistic_book() -> Engine {
     let g = synthetic_stream(20_000, 1);
     let orders = stream_to_orders(&g.records).expect("synthetic streams are valid");
-    let mut e = stream_engine(1 << 20, CLEAR_EVERY * 16);
+    let mut e = stream_engine(1 << 16, CLEAR_EVERY * 16);
     for chunk in orders.chunks(CLEAR_EVERY) {
         e.process_batch(chunk);
         e.clear_events();
@@ -58,38 +61,98 @@ fn realistic_book() -> Engine {
     e
 }
 
-/// An engine with `n` resting bids spread over `levels` levels below `MID`; their ids are
-/// returned in a shuffled order.
-fn resting_bids(n: u64, levels: u64, seed: u64) -> (Engine, Vec<u64>) {
-    let mut e = stream_engine((n as usize).max(1024) * 2, CLEAR_EVERY * 16);
-    let mut rng = Rng(seed);
-    let mut ids = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        let px = MID - 1 - rng.below(levels) as i64;
-        let id = e.process(&limit(i as i64, i + 1, Side::Buy, px, 100));
-        ids.push(id.0);
-        if e.events().len() >= CLEAR_EVERY * 8 {
-            e.clear_events();
-        }
+/// Orders a block adds, cancels, reduces or replaces before the book is put back: the book
+/// stays realistic (about 5,000 to 9,000 orders) however many iterations Criterion asks for.
+const BLOCK: u64 = 4_096;
+
+/// Unique client order ids for the orders the benches add.
+struct Ids(u64);
+
+impl Ids {
+    fn next(&mut self) -> u64 {
+        self.0 += 1;
+        self.0
     }
-    e.clear_events();
-    for i in (1..ids.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        ids.swap(i, j);
-    }
-    (e, ids)
 }
 
-/// Times `iters` messages made by `msg(i)` on `engine`, clearing events as `venue bench` does.
-fn time_msgs(engine: &mut Engine, iters: u64, mut msg: impl FnMut(u64) -> OrderMsg) -> Duration {
-    let start = Instant::now();
-    for i in 0..iters {
-        black_box(engine.process(&msg(i)));
-        if i % CLEAR_EVERY as u64 == 0 {
-            engine.clear_events();
-        }
+/// Adds `n` passive orders 0 to 19 ticks behind the touch to `e` (bids with even ids, asks
+/// with odd ones), returning their ids in a shuffled order.
+fn add_behind_touch(e: &mut Engine, n: u64, ids: &mut Ids, rng: &mut Rng) -> Vec<u64> {
+    let bbo = e.bbo(STREAM_INSTRUMENT).unwrap();
+    let (bid, ask) = (bbo.bid.unwrap().0 .0, bbo.ask.unwrap().0 .0);
+    let mut out: Vec<u64> = (0..n)
+        .map(|_| {
+            // The side follows the parity of the id the order will get: even ids are bids.
+            let depth = rng.below(20) as i64;
+            let m = if e.next_order_id().0 % 2 == 0 {
+                limit(0, ids.next(), Side::Buy, bid - depth, 100)
+            } else {
+                limit(0, ids.next(), Side::Sell, ask + depth, 100)
+            };
+            e.process(&m).0
+        })
+        .collect();
+    e.clear_events();
+    for i in (1..out.len()).rev() {
+        out.swap(i, rng.below(i as u64 + 1) as usize);
     }
-    start.elapsed()
+    out
+}
+
+/// The benches measure what they say only if nothing was rejected.
+fn assert_no_rejects(e: &Engine) {
+    if let Some(r) = e
+        .events()
+        .iter()
+        .find(|ev| ev.kind() == EventKind::Rejected)
+    {
+        panic!("a bench message was rejected: {:?}", r.reason());
+    }
+}
+
+fn cancel_all(e: &mut Engine, ids: &[u64]) {
+    for &id in ids {
+        e.process(&OrderMsg::cancel(Ts(0), STREAM_PARTICIPANT, OrderId(id)));
+    }
+    e.clear_events();
+}
+
+/// Runs `iters` timed operations in blocks of [`BLOCK`] on a realistic book: `prepare`
+/// (untimed) adds the block's orders, `op` (timed) acts on the block's `k`-th order, `undo`
+/// (untimed) puts the book back.
+fn blocks(
+    iters: u64,
+    mut prepare: impl FnMut(&mut Engine, u64, &mut Ids, &mut Rng) -> Vec<u64>,
+    mut op: impl FnMut(u64, u64, &mut Rng) -> OrderMsg,
+    mut undo: impl FnMut(&mut Engine, &[u64]),
+) -> Duration {
+    let mut e = realistic_book();
+    let (mut ids, mut rng) = (Ids(1 << 40), Rng(7));
+    let mut total = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let n = BLOCK.min(iters - done);
+        let block = prepare(&mut e, n, &mut ids, &mut rng);
+        let msgs: Vec<OrderMsg> = (0..n)
+            .map(|k| {
+                op(
+                    block.get(k as usize).copied().unwrap_or(0),
+                    ids.next(),
+                    &mut rng,
+                )
+            })
+            .collect();
+        let start = Instant::now();
+        for m in &msgs {
+            black_box(e.process(m));
+        }
+        total += start.elapsed();
+        assert_no_rejects(&e);
+        e.clear_events();
+        undo(&mut e, &block);
+        done += n;
+    }
+    total
 }
 
 fn add(c: &mut Criterion) {
@@ -100,15 +163,33 @@ fn add(c: &mut Criterion) {
             let mut e = realistic_book();
             let bbo = e.bbo(STREAM_INSTRUMENT).unwrap();
             let (bid, ask) = (bbo.bid.unwrap().0 .0, bbo.ask.unwrap().0 .0);
-            let mut rng = Rng(7);
-            time_msgs(&mut e, iters, |i| {
-                let depth = rng.below(20) as i64;
-                if i % 2 == 0 {
-                    limit(i as i64, 1 << 40 | i, Side::Buy, bid - depth, 10)
-                } else {
-                    limit(i as i64, 1 << 40 | i, Side::Sell, ask + depth, 10)
+            let (mut ids, mut rng) = (Ids(1 << 40), Rng(7));
+            let mut total = Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                let n = BLOCK.min(iters - done);
+                let msgs: Vec<OrderMsg> = (0..n)
+                    .map(|i| {
+                        let depth = rng.below(20) as i64;
+                        if i % 2 == 0 {
+                            limit(0, ids.next(), Side::Buy, bid - depth, 100)
+                        } else {
+                            limit(0, ids.next(), Side::Sell, ask + depth, 100)
+                        }
+                    })
+                    .collect();
+                let mut added = Vec::with_capacity(n as usize);
+                let start = Instant::now();
+                for m in &msgs {
+                    added.push(black_box(e.process(m)).0);
                 }
-            })
+                total += start.elapsed();
+                assert_no_rejects(&e);
+                e.clear_events();
+                cancel_all(&mut e, &added);
+                done += n;
+            }
+            total
         })
     });
     g.finish();
@@ -117,32 +198,50 @@ fn add(c: &mut Criterion) {
 fn cancel_reduce_replace(c: &mut Criterion) {
     let mut g = c.benchmark_group("modify");
     g.throughput(Throughput::Elements(1));
+    let p = STREAM_PARTICIPANT;
     g.bench_function("cancel", |b| {
         b.iter_custom(|iters| {
-            let (mut e, ids) = resting_bids(iters, 200, 3);
-            time_msgs(&mut e, iters, |i| {
-                OrderMsg::cancel(Ts(i as i64), STREAM_PARTICIPANT, OrderId(ids[i as usize]))
-            })
+            blocks(
+                iters,
+                add_behind_touch,
+                |id, _, _| OrderMsg::cancel(Ts(0), p, OrderId(id)),
+                |_, _| {},
+            )
         })
     });
     g.bench_function("reduce", |b| {
         b.iter_custom(|iters| {
-            let (mut e, ids) = resting_bids(iters, 200, 4);
-            time_msgs(&mut e, iters, |i| {
-                let id = OrderId(ids[i as usize]);
-                OrderMsg::reduce(Ts(i as i64), STREAM_PARTICIPANT, id, Qty(60))
-            })
+            blocks(
+                iters,
+                add_behind_touch,
+                |id, _, _| OrderMsg::reduce(Ts(0), p, OrderId(id), Qty(60)),
+                cancel_all,
+            )
         })
     });
     g.bench_function("replace_new_price", |b| {
         b.iter_custom(|iters| {
-            let (mut e, ids) = resting_bids(iters, 200, 5);
-            let mut rng = Rng(9);
-            time_msgs(&mut e, iters, |i| {
-                let id = OrderId(ids[i as usize]);
-                let px = Price(MID - 1 - rng.below(200) as i64);
-                OrderMsg::replace(Ts(i as i64), STREAM_PARTICIPANT, id, px, Qty(100))
-            })
+            let touch = std::cell::Cell::new((0i64, 0i64));
+            blocks(
+                iters,
+                |e, n, ids, rng| {
+                    let bbo = e.bbo(STREAM_INSTRUMENT).unwrap();
+                    touch.set((bbo.bid.unwrap().0 .0, bbo.ask.unwrap().0 .0));
+                    add_behind_touch(e, n, ids, rng)
+                },
+                |id, _, rng| {
+                    // Each order moves to 1 to 20 ticks behind the touch on its side.
+                    let depth = 1 + rng.below(20) as i64;
+                    let (bid, ask) = touch.get();
+                    let px = if id % 2 == 0 {
+                        bid - depth
+                    } else {
+                        ask + depth
+                    };
+                    OrderMsg::replace(Ts(0), p, OrderId(id), Price(px), Qty(100))
+                },
+                cancel_all,
+            )
         })
     });
     g.finish();
@@ -151,26 +250,43 @@ fn cancel_reduce_replace(c: &mut Criterion) {
 fn sweep(c: &mut Criterion) {
     let mut g = c.benchmark_group("marketable");
     g.throughput(Throughput::Elements(1));
-    // Five ask levels of four orders each; the buy takes them all: 20 fills, 5 levels gone.
-    let setup = || {
-        let mut e = stream_engine(64, 256);
-        let mut cid = 1;
-        for level in 0..5 {
-            for _ in 0..4 {
-                e.process(&limit(0, cid, Side::Sell, MID + level, 10));
-                cid += 1;
-            }
-        }
-        e.clear_events();
-        e
-    };
-    let taker = limit(1, 1_000, Side::Buy, MID + 4, 200);
+    // A second instrument beside the realistic book of instrument 0 gets five ask levels of
+    // four orders each (refilled, untimed, before each sweep); a buy takes them all: 20
+    // fills, 5 levels gone. Each sweep is timed with the bench clock (an rdtsc pair, ~9 ns).
     g.bench_function("sweep_5_levels_20_fills", |b| {
-        b.iter_batched_ref(
-            setup,
-            |e| black_box(e.process(black_box(&taker))),
-            BatchSize::SmallInput,
-        )
+        b.iter_custom(|iters| {
+            let clock = Clock::new();
+            let mut e = realistic_book();
+            let other = e.add_instrument(stream_instrument()).unwrap();
+            let order = |cid: u64, side: Side, price: i64, qty: i64| {
+                OrderMsg::limit(
+                    Ts(0),
+                    STREAM_PARTICIPANT,
+                    other,
+                    ClientOrderId(cid),
+                    side,
+                    Price(price),
+                    Qty(qty),
+                )
+            };
+            let mut ids = Ids(1 << 40);
+            let mut ticks = 0u64;
+            for _ in 0..iters {
+                for level in 0..5 {
+                    for _ in 0..4 {
+                        e.process(&order(ids.next(), Side::Sell, MID + level, 10));
+                    }
+                }
+                e.clear_events();
+                let taker = order(ids.next(), Side::Buy, MID + 4, 200);
+                let t0 = clock.now();
+                black_box(e.process(&taker));
+                ticks += clock.now() - t0;
+                let fills = e.events().iter().filter(|ev| ev.kind() == EventKind::Trade);
+                assert_eq!(fills.count(), 20, "the sweep must take all 20 orders");
+            }
+            Duration::from_nanos(clock.ticks_to_ns(ticks))
+        })
     });
     g.finish();
 }
@@ -181,7 +297,7 @@ fn deep_book(c: &mut Criterion) {
     // 20,000 bids over 2,000 levels and as many asks: adds and cancels anywhere in depth.
     g.bench_function("add_and_cancel_at_random_depth", |b| {
         b.iter_custom(|iters| {
-            let mut e = stream_engine(1 << 17, CLEAR_EVERY * 16);
+            let mut e = stream_engine(1 << 16, CLEAR_EVERY * 16);
             let mut rng = Rng(11);
             let mut live: Vec<u64> = Vec::with_capacity(40_000);
             let mut cid = 0u64;
