@@ -31,8 +31,10 @@ engine-demo: develop
 
 test: test-rust test-py
 
+# Dev profile (dependencies optimised, see Cargo.toml): release's fat LTO would link each of the
+# ~30 test binaries for minutes.
 test-rust:
-	cargo test --release -p venue-engine -p venue-strategy -p venue-replay
+	cargo test -p venue-engine -p venue-strategy -p venue-replay
 
 test-py: develop
 	$(PY) -m pytest tests

@@ -21,7 +21,7 @@ from venue.bench.stream import generate_stream
 from venue.dtypes import ORDER_DTYPE
 
 N = 50_000
-ROUNDS = 5
+ROUNDS = 10
 
 
 @pytest.fixture(scope="module")

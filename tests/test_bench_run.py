@@ -1,5 +1,5 @@
-"""`venue bench`: the three paths agree, the report has exactly its keys, and the command
-fails when it should (a disagreement, bad input, `--risk` before the risk checks exist)."""
+"""`venue bench`: the three paths agree, the report has exactly its keys, `--risk` measures
+the risk controls, and the command fails when it should (a disagreement, bad input)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from venue import _core
 from venue.bench import paths
 from venue.bench.paths import PathResult
-from venue.bench.run import SUMMARY_KEYS, compare, run_bench
-from venue.bench.stream import Stream, generate_stream
+from venue.bench.run import SUMMARY_KEYS, _engine_risk, compare, run_bench
+from venue.bench.stream import STREAM_DTYPE, Stream, generate_stream
 from venue.cli import app
 from venue.dtypes import ORDER_DTYPE
 
@@ -103,13 +103,52 @@ def test_compare_reports_every_kind_of_disagreement() -> None:
     ]
 
 
-def test_risk_flag_measures_risk_on_against_off_with_equal_results(small: Stream) -> None:
-    report, _, problems = run_bench(small, rounds=1, risk=True)
+def test_risk_flag_measures_the_controls_beside_risk_off(small: Stream) -> None:
+    rep, _, problems = run_bench(small, rounds=1, risk=True)
     assert problems == []
-    assert report["risk"]["problems"] == []
-    res = CliRunner().invoke(app, ["bench", "--risk", "--n", "2000", "--rounds", "1", "--json"])
+    assert set(rep) == {"stream", "paths"}  # the risk report lives in stream.risk
+    rk = rep["stream"]["risk"]
+    assert rk["on"] is True and rk["agree"] is True and rk["problems"] == []
+    med = rk["ns_per_msg_median"]
+    assert all(med[m] > 0 for m in ("off", "on", "on_unique_ids"))
+    assert rk["added_ns_per_msg"] == pytest.approx(med["on"] - med["off"], abs=0.02)
+    eng = rk["engine"]
+    assert eng["ns_per_msg_median"]["on"] > 0 and eng["ns_per_msg_median"]["off"] > 0
+    assert eng["added_ns_per_msg"] == pytest.approx(
+        eng["ns_per_msg_median"]["on"] - eng["ns_per_msg_median"]["off"], abs=0.02
+    )
+    assert set(eng["latency_ns_on"]) == LATENCY_KEYS
+    plain, _, _ = run_bench(small, rounds=1)
+    assert plain["stream"]["risk"] == {"on": False}
+
+
+def test_a_risk_control_that_intervenes_is_a_disagreement() -> None:
+    # 2**41 lots is above the permissive order-size limit of the engine path (2**40).
+    stream = np.zeros(2, STREAM_DTYPE)
+    stream["typ"], stream["side"], stream["id"] = 0, [0, 1], [1, 2]
+    stream["px"], stream["qty"] = [100, 101], [2**41, 5]
+    data = stream.tobytes()
+    expected = dict(_core.stream_reference(data))
+    problems: list[str] = []
+    _engine_risk(data, 1, expected, problems)
+    assert any("engine risk on: 1 risk rejections" in p for p in problems), problems
+    assert any(
+        "engine risk on disagrees with the expected result: live 1 != 2" in p for p in problems
+    )
+    assert not any("risk off" in p for p in problems)
+
+
+def test_the_command_runs_with_risk(tmp_path: Path, small: Stream) -> None:
+    path = _write(tmp_path, small, small.expected)
+    args = ["bench", "--stream", str(path), "--rounds", "1", "--risk"]
+    res = CliRunner().invoke(app, [*args, "--json"])
     assert res.exit_code == 0, res.output
-    assert "risk" in json.loads(res.stdout)
+    rep = json.loads(res.stdout)
+    assert set(rep) == {"stream", "paths"}
+    assert rep["stream"]["risk"]["on"] is True
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "risk controls (engine path, Rust only)" in res.output
 
 
 def _write(tmp_path: Path, s: Stream, expected: dict | None) -> Path:

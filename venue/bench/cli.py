@@ -1,8 +1,9 @@
 """`venue bench`: latency and throughput of the engine on an order stream, three ways.
 
 Exit status: 0 when every path agrees with the others and with the expected result, 1 when
-any disagrees, 2 on bad input (an unreadable or malformed stream, bad options, `--risk`
-before the risk checks exist).
+any disagrees (or, with `--risk`, when a permissive risk control intervened), 2 on bad input
+(an unreadable or malformed stream, bad options, `--risk` with a build of `venue._core`
+that has no risk controls).
 """
 
 from __future__ import annotations
@@ -121,16 +122,20 @@ def _fmt_ns(v: float) -> str:
 def _print(report: dict[str, Any], results: dict[str, PathResult], out: Console) -> None:
     st = report["stream"]
     m = st["machine"]
+    git = st.get("git")
+    rev = f"  git {git['commit']}{' (modified)' if git['dirty'] else ''}" if git else ""
     out.print(
         f"[bold]venue bench[/]  {st['date']}  {m['cpu']} ({m['cores']} cores)  "
-        f"clock {st['clock']['source']} (reading {st['clock']['overhead_ns']} ns)"
+        f"clock {st['clock']['source']} (reading {st['clock']['overhead_ns']} ns){rev}"
     )
     mix = ", ".join(f"{k} {v:,}" for k, v in st["types"].items())
     load = st["load_avg"]
     if load["start"] is not None and load["end"] is not None:
+        busy = max(load["start"][0], load["end"][0]) > (m["cores"] or 1) - 0.5
         out.print(
             f"load average (1 min) {load['start'][0]:.2f} at start, {load['end'][0]:.2f} at end "
-            f"on {m['cores']} cores: above the core count, other work shared the CPUs"
+            f"on {m['cores']} cores"
+            + (": other work shared the CPUs, numbers are pessimistic" if busy else "")
         )
     out.print(f"stream: {st['source']}  {st['n_msgs']:,} messages ({mix})")
     out.print(
@@ -201,8 +206,8 @@ def _print(report: dict[str, Any], results: dict[str, PathResult], out: Console)
             out.print(f"[dim]{note}[/]")
     verdict = "[green]all paths agree" if st["agree"] else "[red]paths DISAGREE"
     out.print(f"{verdict} with each other and with {st['expected_source']}[/]")
-    rk = report.get("risk")
-    if rk is not None:
+    rk = st.get("risk") or {}
+    if rk.get("on"):
         med = rk["ns_per_msg_median"]
         added = rk["added_ns_per_msg"]
         ok = "[green]met" if added <= rk["target_ns"] else "[red]missed"
@@ -212,3 +217,10 @@ def _print(report: dict[str, Any], results: dict[str, PathResult], out: Console)
             f"[bold]{added:+.1f} ns/msg[/] added ({ok}[/] target <= {rk['target_ns']} ns); "
             f"with session-unique client ids {rk['added_ns_per_msg_unique_ids']:+.1f} ns/msg"
         )
+        eng = rk.get("engine")
+        if eng:
+            em = eng["ns_per_msg_median"]
+            out.print(
+                f"risk controls (engine path, Rust only): {_fmt_ns(em['off'])} ns/msg off, "
+                f"{_fmt_ns(em['on'])} on: [bold]{eng['added_ns_per_msg']:+.1f} ns/msg[/] added"
+            )

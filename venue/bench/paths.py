@@ -310,7 +310,8 @@ def run_single(calls: list[_Call], rounds: int, open_loop_rate: float | None = N
         # Throughput: the loop over each chunk is timed; draining between chunks is not.
         eng, acc = new_engine(), _Acc()
         busy = drain = 0
-        for chunk in _bind(eng, calls, BATCH_SIZE):
+        chunks = _bind(eng, calls, BATCH_SIZE)
+        for chunk in chunks:
             t0 = _perf_ns()
             for f, a in chunk:
                 f(*a)
@@ -328,8 +329,9 @@ def run_single(calls: list[_Call], rounds: int, open_loop_rate: float | None = N
         # per DRAIN_EVERY_ONE_WINDOW messages, above p99.99) are in it.
         eng, acc = new_engine(), _Acc()
         parts = []
+        chunks = _bind(eng, calls, BATCH_SIZE if by_chunk else DRAIN_EVERY_ONE_WINDOW)
         eng.timing_start()
-        for chunk in _bind(eng, calls, BATCH_SIZE if by_chunk else DRAIN_EVERY_ONE_WINDOW):
+        for chunk in chunks:
             for f, a in chunk:
                 f(*a)
             if by_chunk:
@@ -372,8 +374,9 @@ def _single_open_loop(
         begins = [0] * n
         ends = [0] * n
         i = 0
+        chunks = _bind(eng, calls, BATCH_SIZE)
         start = _perf_ns()
-        for chunk in _bind(eng, calls, 4096):
+        for chunk in chunks:
             for f, a in chunk:
                 due = start + int(i * period)
                 t = _perf_ns()

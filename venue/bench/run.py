@@ -4,7 +4,8 @@
 `{"stream": {...}, "paths": {"engine": {...}, "batch": {...}, "single": {...}}}`, each path
 with `ns_per_msg_median`, `ns_per_msg_min`, `msgs_per_s`, `latency_ns` (`p50`, `p90`, `p99`,
 `p999`, `p9999`, `max`) and `summary` (and `open_loop` when a rate is given). The run's
-context (expected result, clock, machine, date, agreement) is in `stream`.
+context (expected result, clock, machine, date, agreement, and with `--risk` the cost of the
+risk controls under `stream.risk`) is in `stream`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import datetime as _dt
 import hashlib
 import os
 import platform
+import statistics
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +41,7 @@ SUMMARY_KEYS = ("fills", "traded", "chk", "live", "best_bid", "best_ask")
 
 
 class RiskNotBuiltError(RuntimeError):
-    """`--risk` was asked for, but the pre-trade risk checks (issue 7) do not exist yet."""
+    """`--risk` was asked for, but this build of `venue._core` has no risk controls."""
 
 
 def machine_info() -> dict[str, Any]:
@@ -59,6 +62,30 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "venue": _core.VERSION,
     }
+
+
+def _git_state() -> dict[str, Any] | None:
+    """The commit of the checkout the package runs from, and whether it has local changes
+    (None outside a git checkout): which engine a dated result belongs to."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        head = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": head, "dirty": bool(status.strip())}
 
 
 def _load_avg() -> list[float] | None:
@@ -176,13 +203,15 @@ def run_bench(
     say(f"single path: {rounds} rounds")
     results["single"] = run_single(calls, rounds, open_loop_rate)
     problems = compare(results, expected, expected_source)
-    risk_json = None
+    risk_json: dict[str, Any] = {"on": False}
     if risk:
         from venue.bench.risk import measure_risk
 
         say(f"risk: off / on / on with unique ids, {rounds} interleaved rounds (batch path)")
-        risk_json = measure_risk(orders, rounds, batch_size)
+        risk_json = {"on": True, **measure_risk(orders, rounds, batch_size)}
         problems += risk_json["problems"]
+        say(f"risk: on / off, {rounds} interleaved rounds (engine path)")
+        risk_json["engine"] = _engine_risk(stream.data, rounds, expected, problems)
 
     recs = stream.records
     counts = np.bincount(recs["typ"], minlength=4)[:4].tolist()
@@ -200,9 +229,10 @@ def run_bench(
         "rounds": rounds,
         "batch_size": batch_size or stream.n_msgs,
         "open_loop_rate": open_loop_rate,
-        "risk": risk,
+        "risk": risk_json,
         "clock": dict(_core.clock_info()),
         "machine": machine_info(),
+        "git": _git_state(),
         "load_avg": {"start": load_start, "end": _load_avg()},
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
@@ -214,6 +244,32 @@ def run_bench(
         "stream": stream_json,
         "paths": {name: _path_json(results[name]) for name in PATHS},
     }
-    if risk_json is not None:
-        report["risk"] = risk_json
     return report, results, problems
+
+
+def _engine_risk(
+    data: bytes, rounds: int, expected: dict[str, Any], problems: list[str]
+) -> dict[str, Any]:
+    """The engine path (Rust only) with every risk control on, permissive limits (session-
+    unique ids off, as the batch path's `on`), beside risk off in each round: the checks'
+    cost without Python. Adds to `problems` any risk intervention or changed result."""
+    r = _core.run_stream(data, rounds, None, True)
+    on = [p["ns_per_msg"] for p in r["throughput"]]
+    off = [p["ns_per_msg"] for p in r["baseline"]]
+    for label, passes in (("on", r["throughput"] + r["latency_passes"]), ("off", r["baseline"])):
+        for p in passes:
+            if p["risk_interventions"]:
+                problems.append(
+                    f"engine risk {label}: {p['risk_interventions']} risk rejections, "
+                    "cancels or halts under permissive limits"
+                )
+            d = _diff(p["summary"], expected)
+            if d:
+                problems.append(f"engine risk {label} disagrees with the expected result: {d}")
+    med_on, med_off = statistics.median(on), statistics.median(off)
+    return {
+        "ns_per_msg_median": {"off": round(med_off, 2), "on": round(med_on, 2)},
+        "ns_per_msg_min": {"off": round(min(off), 2), "on": round(min(on), 2)},
+        "added_ns_per_msg": round(med_on - med_off, 2),
+        "latency_ns_on": {k: int(r["latency"][k]) for k in LATENCY_KEYS},
+    }

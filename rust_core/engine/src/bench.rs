@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::engine::Engine;
 use crate::events::{Event, OrderMsg};
 use crate::instrument::InstrumentSpec;
+use crate::risk::{Collar, Controls, Limits, PriceBand, Reference, Width};
 use crate::types::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -1309,6 +1310,86 @@ pub fn stream_engine(order_capacity: usize, event_capacity: usize) -> Engine {
     engine
 }
 
+/// Largest quantity of one order under [`permissive_risk`] (the stream's are below 10,000).
+pub const RISK_MAX_ORDER_QTY: i64 = 1 << 40;
+/// Largest notional of one order, and the credit limit, under [`permissive_risk`].
+pub const RISK_MAX_NOTIONAL: i64 = 1 << 62;
+/// Largest net position, open orders included, under [`permissive_risk`].
+pub const RISK_MAX_POSITION: i64 = 1 << 40;
+/// Throttle under [`permissive_risk`]: `(tokens per second, burst)`. Message `i` of a stream
+/// has `ts = i` ns, so a stream runs in about a millisecond of message time; two tokens a
+/// nanosecond never run out.
+pub const RISK_THROTTLE: (u64, u64) = (2_000_000_000, 1 << 30);
+/// Loss limit and breach count of the kill switch under [`permissive_risk`].
+pub const RISK_LOSS_LIMIT: i64 = 1 << 62;
+/// Risk rejections before the kill switch trips, under [`permissive_risk`].
+pub const RISK_MAX_BREACHES: i64 = 1 << 40;
+/// Collar and band half-width under [`permissive_risk`], in basis points of the last trade
+/// (10,000 = 100%: the stream's prices stay within 0.02% of each other).
+pub const RISK_WIDTH_BPS: i64 = 10_000;
+/// How long a band limit state lasts before a pause, and the pause, under
+/// [`permissive_risk`] (never reached: no price gets near the band).
+pub const RISK_BAND_LIMIT_NS: i64 = 1 << 40;
+/// See [`RISK_BAND_LIMIT_NS`].
+pub const RISK_BAND_PAUSE_NS: i64 = 1;
+
+/// Turns on every pre-trade risk control but one for the stream's participant and
+/// instrument, with limits no stream of this format reaches: order size and notional,
+/// position and credit limits, a throttle, the kill switch (loss limit and breach count), a
+/// price collar and a price band (both 100% of the last trade). Every check runs on every
+/// message and none rejects, so the cost of the checks shows (`venue bench --risk`).
+/// Session-unique client order ids (a set of every id ever used, a different kind of cost)
+/// stay off, as in the batch-path measurement of `venue.bench.risk`.
+pub fn permissive_risk(engine: &mut Engine) {
+    engine.set_risk_limits(
+        Some(STREAM_PARTICIPANT),
+        STREAM_INSTRUMENT,
+        Limits {
+            max_order_qty: RISK_MAX_ORDER_QTY,
+            max_order_notional: RISK_MAX_NOTIONAL,
+            max_position: RISK_MAX_POSITION,
+            credit_limit: RISK_MAX_NOTIONAL,
+            restricted: false,
+        },
+    );
+    engine.set_risk_controls(
+        Some(STREAM_PARTICIPANT),
+        Controls {
+            throttle: Some(RISK_THROTTLE),
+            unique_client_ids: false,
+            loss_limit: RISK_LOSS_LIMIT,
+            max_breaches: RISK_MAX_BREACHES,
+        },
+    );
+    let width = Width::Bps(RISK_WIDTH_BPS);
+    let collar = Collar {
+        reference: Reference::LastTrade,
+        width,
+    };
+    let band = PriceBand {
+        reference: Reference::LastTrade,
+        width,
+        limit_ns: RISK_BAND_LIMIT_NS,
+        pause_ns: RISK_BAND_PAUSE_NS,
+    };
+    engine
+        .set_collar(STREAM_INSTRUMENT, Some(collar))
+        .expect("the stream instrument exists and the collar is valid");
+    engine
+        .set_price_band(STREAM_INSTRUMENT, Some(band))
+        .expect("the stream instrument exists and the band is valid");
+}
+
+/// Number of risk rejections, risk cancels, kill-switch trips and halts so far: 0 under
+/// [`permissive_risk`] on a valid stream.
+pub fn risk_interventions(engine: &Engine) -> u64 {
+    let s = engine.risk_stats();
+    s.rejections.values().sum::<u64>()
+        + s.cancels.values().sum::<u64>()
+        + s.kill_switch_trips
+        + s.halts
+}
+
 /// The engine message for record `rec`, sent at `ts`, given the engine's state before it.
 ///
 /// ADD and MKT become a NEW LIMIT GTC order of participant 1 on instrument 0 with client
@@ -1393,6 +1474,8 @@ pub struct PassResult {
     pub wall_ns: u64,
     /// The result.
     pub summary: StreamSummary,
+    /// Risk rejections, cancels, trips and halts (see [`risk_interventions`]).
+    pub risk_interventions: u64,
 }
 
 impl PassResult {
@@ -1413,15 +1496,30 @@ fn drain(engine: &mut Engine, summary: &mut StreamSummary, events: &mut u64) {
     engine.clear_events();
 }
 
-fn fresh_engine() -> Engine {
-    stream_engine(1 << 16, CLEAR_EVERY * 16)
+/// A fresh engine for one pass, with [`permissive_risk`] when `risk`.
+fn fresh_engine(risk: bool) -> Engine {
+    let mut e = stream_engine(1 << 16, CLEAR_EVERY * 16);
+    if risk {
+        permissive_risk(&mut e);
+    }
+    e
 }
 
-/// Throughput pass: the messages through a fresh engine with no per-message timing, in
-/// chunks of [`CLEAR_EVERY`] given to [`Engine::process_batch`], the events drained into
-/// the summary after each chunk (outside the timed part).
-pub fn run_throughput(orders: &[OrderMsg], clock: &Clock) -> PassResult {
-    let mut engine = fresh_engine();
+/// Fills in what a pass learns at its end.
+fn finish(r: &mut PassResult, engine: &Engine, clock: &Clock, start: u64, busy: u64, n: usize) {
+    r.wall_ns = clock.ticks_to_ns(clock.now().wrapping_sub(start));
+    r.busy_ns = clock.ticks_to_ns(busy);
+    r.messages = n as u64;
+    r.summary.set_book(engine);
+    r.risk_interventions = risk_interventions(engine);
+}
+
+/// Throughput pass: the messages through a fresh engine (with [`permissive_risk`] when
+/// `risk`) with no per-message timing, in chunks of [`CLEAR_EVERY`] given to
+/// [`Engine::process_batch`], the events drained into the summary after each chunk (outside
+/// the timed part).
+pub fn run_throughput(orders: &[OrderMsg], clock: &Clock, risk: bool) -> PassResult {
+    let mut engine = fresh_engine(risk);
     let mut r = PassResult::default();
     let start = clock.now();
     let mut busy = 0u64;
@@ -1431,18 +1529,20 @@ pub fn run_throughput(orders: &[OrderMsg], clock: &Clock) -> PassResult {
         busy += clock.now().wrapping_sub(t0);
         drain(&mut engine, &mut r.summary, &mut r.events);
     }
-    r.wall_ns = clock.ticks_to_ns(clock.now().wrapping_sub(start));
-    r.busy_ns = clock.ticks_to_ns(busy);
-    r.messages = orders.len() as u64;
-    r.summary.set_book(&engine);
+    finish(&mut r, &engine, clock, start, busy, orders.len());
     r
 }
 
 /// Closed-loop latency pass: each message's processing time (two clock readings around
 /// [`Engine::process`]) recorded into `hist`; the next message starts as soon as the last
-/// one is done.
-pub fn run_latency(orders: &[OrderMsg], clock: &Clock, hist: &mut LatencyHistogram) -> PassResult {
-    let mut engine = fresh_engine();
+/// one is done. A fresh engine, with [`permissive_risk`] when `risk`.
+pub fn run_latency(
+    orders: &[OrderMsg],
+    clock: &Clock,
+    risk: bool,
+    hist: &mut LatencyHistogram,
+) -> PassResult {
+    let mut engine = fresh_engine(risk);
     let mut r = PassResult::default();
     let start = clock.now();
     let mut busy = 0u64;
@@ -1456,10 +1556,7 @@ pub fn run_latency(orders: &[OrderMsg], clock: &Clock, hist: &mut LatencyHistogr
         }
         drain(&mut engine, &mut r.summary, &mut r.events);
     }
-    r.wall_ns = clock.ticks_to_ns(clock.now().wrapping_sub(start));
-    r.busy_ns = clock.ticks_to_ns(busy);
-    r.messages = orders.len() as u64;
-    r.summary.set_book(&engine);
+    finish(&mut r, &engine, clock, start, busy, orders.len());
     r
 }
 
@@ -1468,15 +1565,16 @@ pub fn run_latency(orders: &[OrderMsg], clock: &Clock, hist: &mut LatencyHistogr
 /// the service time (processing alone) into `service` and the response time (from the
 /// scheduled arrival to the end of processing, so queueing behind slow messages counts)
 /// into `response`: the tail free of coordinated omission. `rate` is messages per second,
-/// finite and positive.
+/// finite and positive. A fresh engine, with [`permissive_risk`] when `risk`.
 pub fn run_open_loop(
     orders: &[OrderMsg],
     clock: &Clock,
     rate: f64,
+    risk: bool,
     service: &mut LatencyHistogram,
     response: &mut LatencyHistogram,
 ) -> PassResult {
-    let mut engine = fresh_engine();
+    let mut engine = fresh_engine(risk);
     let mut r = PassResult::default();
     let ticks_per_msg = clock.ticks_per_second() / rate;
     let mut busy = 0u64;
@@ -1498,10 +1596,7 @@ pub fn run_open_loop(
         }
         drain(&mut engine, &mut r.summary, &mut r.events);
     }
-    r.wall_ns = clock.ticks_to_ns(clock.now().wrapping_sub(start));
-    r.busy_ns = clock.ticks_to_ns(busy);
-    r.messages = orders.len() as u64;
-    r.summary.set_book(&engine);
+    finish(&mut r, &engine, clock, start, busy, orders.len());
     r
 }
 
@@ -1517,6 +1612,9 @@ pub struct EngineBench {
     /// Open loop (when a rate was given): each round's pass, pooled service and response
     /// times.
     pub open_loop: Option<(Vec<PassResult>, LatencyHistogram, LatencyHistogram)>,
+    /// With risk on: a throughput pass with risk off in each round, the baseline that shows
+    /// what the checks cost.
+    pub baseline: Vec<PassResult>,
 }
 
 impl EngineBench {
@@ -1526,6 +1624,7 @@ impl EngineBench {
             .throughput
             .iter()
             .chain(&self.latency_passes)
+            .chain(&self.baseline)
             .map(|p| p.summary)
             .collect();
         if let Some((passes, _, _)) = &self.open_loop {
@@ -1537,11 +1636,13 @@ impl EngineBench {
 
 /// The engine path: `rounds` rounds, each a throughput pass and a closed-loop latency pass
 /// (and an open-loop pass at `open_loop_rate` messages per second, when given), every pass
-/// on a fresh engine.
+/// on a fresh engine, with [`permissive_risk`] when `risk`; with `risk`, each round also
+/// runs a throughput pass with risk off (the baseline), right after the one with risk on.
 pub fn bench_engine(
     orders: &[OrderMsg],
     rounds: usize,
     open_loop_rate: Option<f64>,
+    risk: bool,
     clock: &Clock,
 ) -> EngineBench {
     let mut out = EngineBench {
@@ -1550,15 +1651,19 @@ pub fn bench_engine(
         latency: LatencyHistogram::new(),
         open_loop: open_loop_rate
             .map(|_| (Vec::new(), LatencyHistogram::new(), LatencyHistogram::new())),
+        baseline: Vec::new(),
     };
     for _ in 0..rounds {
-        out.throughput.push(run_throughput(orders, clock));
+        out.throughput.push(run_throughput(orders, clock, risk));
+        if risk {
+            out.baseline.push(run_throughput(orders, clock, false));
+        }
         out.latency_passes
-            .push(run_latency(orders, clock, &mut out.latency));
+            .push(run_latency(orders, clock, risk, &mut out.latency));
         if let (Some(rate), Some((passes, service, response))) =
             (open_loop_rate, out.open_loop.as_mut())
         {
-            passes.push(run_open_loop(orders, clock, rate, service, response));
+            passes.push(run_open_loop(orders, clock, rate, risk, service, response));
         }
     }
     out
@@ -2038,7 +2143,7 @@ mod tests {
             .count();
         assert!(reduces > 100 && replaces > 100, "{reduces} {replaces}");
         let clock = Clock::new();
-        let b = bench_engine(&orders, 2, Some(50_000_000.0), &clock);
+        let b = bench_engine(&orders, 2, Some(50_000_000.0), false, &clock);
         let summaries = b.summaries();
         assert_eq!(summaries.len(), 6);
         for s in summaries {
@@ -2057,6 +2162,40 @@ mod tests {
     }
 
     #[test]
+    fn permissive_risk_runs_every_check_and_changes_nothing() {
+        let g = generate(30_000, 8);
+        let orders = stream_to_orders(&g.records).unwrap();
+        let mut e = stream_engine(1 << 16, 1 << 16);
+        permissive_risk(&mut e);
+        assert!(e.risk_enabled());
+        let clock = Clock::new();
+        let b = bench_engine(&orders, 2, None, true, &clock);
+        assert_eq!(b.baseline.len(), 2);
+        for p in b
+            .throughput
+            .iter()
+            .chain(&b.latency_passes)
+            .chain(&b.baseline)
+        {
+            assert_eq!(p.summary, g.expected);
+            assert_eq!(p.risk_interventions, 0);
+        }
+        // The checks do run: a participant with a small order-size limit is stopped.
+        let mut e = stream_engine(1 << 16, 1 << 16);
+        permissive_risk(&mut e);
+        e.set_risk_limits(
+            Some(STREAM_PARTICIPANT),
+            STREAM_INSTRUMENT,
+            Limits {
+                max_order_qty: 5,
+                ..Limits::NONE
+            },
+        );
+        e.process_batch(&orders[..1_000]);
+        assert!(risk_interventions(&e) > 0);
+    }
+
+    #[test]
     fn open_loop_response_includes_the_wait_behind_slow_messages() {
         // At a rate far above what the engine can do, every message queues behind the
         // previous ones: response time grows with the index while service time does not.
@@ -2064,7 +2203,7 @@ mod tests {
         let orders = stream_to_orders(&g.records).unwrap();
         let clock = Clock::new();
         let (mut service, mut response) = (LatencyHistogram::new(), LatencyHistogram::new());
-        let p = run_open_loop(&orders, &clock, 1e12, &mut service, &mut response);
+        let p = run_open_loop(&orders, &clock, 1e12, false, &mut service, &mut response);
         assert_eq!(p.summary, g.expected);
         assert!(response.quantile(0.5) > 100 * service.quantile(0.5));
         assert!(response.max() >= p.busy_ns / 2);

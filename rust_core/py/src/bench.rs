@@ -77,6 +77,7 @@ fn pass_list<'py>(py: Python<'py>, passes: &[PassResult]) -> PyResult<Bound<'py,
         d.set_item("wall_ns", p.wall_ns)?;
         d.set_item("ns_per_msg", p.ns_per_msg())?;
         d.set_item("summary", summary_dict(py, &p.summary)?)?;
+        d.set_item("risk_interventions", p.risk_interventions)?;
         out.append(d)?;
     }
     Ok(out)
@@ -154,21 +155,25 @@ fn stream_reference<'py>(
     summary_dict(py, &s)
 }
 
-/// run_stream(stream, rounds=5, open_loop_rate=None) -> dict
+/// run_stream(stream, rounds=5, open_loop_rate=None, risk=False) -> dict
 ///
 /// The engine path: the stream (converted by a dry run, untimed) through `rounds` fresh
 /// engines in Rust with the GIL released; each round a throughput pass (no per-message
 /// timer) and a closed-loop latency pass (each message timed), plus an open-loop pass at
-/// `open_loop_rate` messages per second when given. Returns `throughput` and `latency_passes`
-/// (per-pass dicts: messages, events, busy_ns, wall_ns, ns_per_msg, summary), `latency`
-/// (pooled per-message ns), and with a rate `open_loop` (`passes`, `service`, `response`).
+/// `open_loop_rate` messages per second when given. With `risk`, every pass runs with every
+/// risk control on with permissive limits (the Rust `bench::permissive_risk`) and each round
+/// adds a throughput pass with risk off (`baseline`). Returns `throughput`, `latency_passes` and `baseline`
+/// (per-pass dicts: messages, events, busy_ns, wall_ns, ns_per_msg, summary,
+/// risk_interventions), `latency` (pooled per-message ns), and with a rate `open_loop`
+/// (`passes`, `service`, `response`).
 #[pyfunction]
-#[pyo3(signature = (stream, rounds = 5, open_loop_rate = None))]
+#[pyo3(signature = (stream, rounds = 5, open_loop_rate = None, risk = false))]
 fn run_stream<'py>(
     py: Python<'py>,
     stream: &Bound<'py, PyAny>,
     rounds: usize,
     open_loop_rate: Option<f64>,
+    risk: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     if rounds == 0 {
         return Err(ConfigError::new_err("rounds must be at least 1"));
@@ -185,12 +190,13 @@ fn run_stream<'py>(
         .detach(|| {
             let orders = stream_to_orders(&recs)?;
             let clock = Clock::new();
-            Ok(bench_engine(&orders, rounds, open_loop_rate, &clock))
+            Ok(bench_engine(&orders, rounds, open_loop_rate, risk, &clock))
         })
         .map_err(stream_err)?;
     let d = PyDict::new(py);
     d.set_item("throughput", pass_list(py, &b.throughput)?)?;
     d.set_item("latency_passes", pass_list(py, &b.latency_passes)?)?;
+    d.set_item("baseline", pass_list(py, &b.baseline)?)?;
     d.set_item("latency", latency_dict(py, &b.latency)?)?;
     if let Some((passes, service, response)) = &b.open_loop {
         let o = PyDict::new(py);

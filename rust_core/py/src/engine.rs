@@ -756,7 +756,8 @@ impl PyEngine {
         Ok(())
     }
 
-    /// Stops timing; returns count, p50, p90, p99, p999, p9999 and max in ns.
+    /// Stops timing; returns count, p50, p90, p99, p999, p9999, max and min in ns, and the
+/// histogram's non-empty buckets.
     fn timing_stop<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let t = self
             .timing
@@ -775,6 +776,9 @@ impl PyEngine {
             d.set_item(key, h.quantile(q))?;
         }
         d.set_item("max", h.max())?;
+        d.set_item("min", h.min())?;
+        // (bucket top ns, count) pairs: rounds pool exactly with `merge_latency`.
+        d.set_item("buckets", h.nonzero_buckets())?;
         Ok(d)
     }
 }
