@@ -757,7 +757,7 @@ impl PyEngine {
     }
 
     /// Stops timing; returns count, p50, p90, p99, p999, p9999, max and min in ns, and the
-/// histogram's non-empty buckets.
+    /// histogram's non-empty buckets.
     fn timing_stop<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let t = self
             .timing
