@@ -56,6 +56,22 @@ where
         .map_err(|_| ConfigError::new_err(format!("{name}={} is not a valid {what}", repr(v))))
 }
 
+/// The sender and the target order of a CANCEL, REDUCE or REPLACE.
+#[inline]
+fn target(
+    participant: &Bound<'_, PyAny>,
+    order_id: &Bound<'_, PyAny>,
+) -> PyResult<(ParticipantId, OrderId)> {
+    Ok((
+        ParticipantId(arg(
+            participant,
+            "participant",
+            "participant id (0..2**32)",
+        )?),
+        OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
+    ))
+}
+
 fn repr(v: &Bound<'_, PyAny>) -> String {
     v.repr().map_or_else(|_| "?".to_owned(), |r| r.to_string())
 }
@@ -302,15 +318,8 @@ impl PyEngine {
         participant: &Bound<'_, PyAny>,
         order_id: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let msg = OrderMsg::cancel(
-            Ts(ts),
-            ParticipantId(arg(
-                participant,
-                "participant",
-                "participant id (0..2**32)",
-            )?),
-            OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
-        );
+        let (p, id) = target(participant, order_id)?;
+        let msg = OrderMsg::cancel(Ts(ts), p, id);
         self.one(msg).map(drop)
     }
 
@@ -321,16 +330,8 @@ impl PyEngine {
         order_id: &Bound<'_, PyAny>,
         qty: i64,
     ) -> PyResult<()> {
-        let msg = OrderMsg::reduce(
-            Ts(ts),
-            ParticipantId(arg(
-                participant,
-                "participant",
-                "participant id (0..2**32)",
-            )?),
-            OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
-            Qty(qty),
-        );
+        let (p, id) = target(participant, order_id)?;
+        let msg = OrderMsg::reduce(Ts(ts), p, id, Qty(qty));
         self.one(msg).map(drop)
     }
 
@@ -342,17 +343,8 @@ impl PyEngine {
         price: i64,
         qty: i64,
     ) -> PyResult<()> {
-        let msg = OrderMsg::replace(
-            Ts(ts),
-            ParticipantId(arg(
-                participant,
-                "participant",
-                "participant id (0..2**32)",
-            )?),
-            OrderId(arg(order_id, "order_id", "order id (0..2**64)")?),
-            Price(price),
-            Qty(qty),
-        );
+        let (p, id) = target(participant, order_id)?;
+        let msg = OrderMsg::replace(Ts(ts), p, id, Price(price), Qty(qty));
         self.one(msg).map(drop)
     }
 
